@@ -1,0 +1,105 @@
+/*
+ * fileio.c - bounded reads of message files, and locating the schemas.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "fileio.h"
+
+#ifndef IWMOD_SOURCE_SCHEMAS
+#define IWMOD_SOURCE_SCHEMAS ""
+#endif
+#ifndef IWMOD_INSTALLED_SCHEMAS
+#define IWMOD_INSTALLED_SCHEMAS "/usr/share/iwmod/schemas"
+#endif
+
+int read_file_bounded(const char *path, size_t max_bytes, char **buf, size_t *len)
+{
+    int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && fd != STDIN_FILENO && !S_ISREG(st.st_mode)) {
+        close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    size_t cap = 65536, n = 0, limit = max_bytes + 1;
+    if (fd != STDIN_FILENO && st.st_size >= 0 && (size_t)st.st_size + 1 > cap)
+        cap = (size_t)st.st_size + 1 < limit + 1 ? (size_t)st.st_size + 1 : limit + 1;
+    char *b = malloc(cap);
+    if (!b)
+        goto fail;
+    while (n < limit) {
+        if (n + 1 >= cap) {
+            size_t ncap = cap * 2 > limit + 1 ? limit + 1 : cap * 2;
+            char *nb = realloc(b, ncap);
+            if (!nb)
+                goto fail;
+            b = nb;
+            cap = ncap;
+        }
+        size_t want = cap - 1 - n;
+        if (want > limit - n)
+            want = limit - n;
+        ssize_t r = read(fd, b + n, want);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            goto fail;
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    b[n] = '\0';
+    if (fd != STDIN_FILENO)
+        close(fd);
+    *buf = b;
+    *len = n;
+    return 0;
+fail:;
+    int saved = errno;
+    free(b);
+    if (fd != STDIN_FILENO)
+        close(fd);
+    errno = saved;
+    return -1;
+}
+
+static int is_schema_dir(const char *dir)
+{
+    char probe[PATH_MAX];
+    if (snprintf(probe, sizeof(probe), "%s/iwmo/3.2/basisschema.xsd", dir) >= (int)sizeof(probe))
+        return 0;
+    return access(probe, R_OK) == 0;
+}
+
+const char *find_schemas_dir(const char *explicit_dir)
+{
+    static char beside_binary[PATH_MAX];
+    if (explicit_dir && *explicit_dir)
+        return explicit_dir;
+    const char *env = getenv("IWMOD_SCHEMAS_DIR");
+    if (env && *env)
+        return env;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            int w = snprintf(beside_binary, sizeof(beside_binary), "%s/../share/iwmod/schemas", exe);
+            if (w < (int)sizeof(beside_binary) && is_schema_dir(beside_binary))
+                return beside_binary;
+        }
+    }
+    if (*IWMOD_SOURCE_SCHEMAS && is_schema_dir(IWMOD_SOURCE_SCHEMAS))
+        return IWMOD_SOURCE_SCHEMAS;
+    return IWMOD_INSTALLED_SCHEMAS;
+}

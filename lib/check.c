@@ -1,0 +1,35 @@
+/*
+ * check.c - the whole check of one message, in the order a receiver needs:
+ * raw-byte checks, safe parse, identification and header agreement, then
+ * schema validation. The parsed document is kept for the rules that follow.
+ */
+#include <string.h>
+#include "iwmo.h"
+
+void iwmo_check_message(iwmo_schemaset *s, const iwmo_limits *lim,
+                        const char *buf, size_t len, iwmo_result *r)
+{
+    memset(r, 0, sizeof(*r));
+    iwmo_findings_init(&r->findings, lim->max_findings);
+    if (iwmo_precheck_bytes(buf, len, lim, &r->findings) < 0)
+        return;
+    r->doc = iwmo_parse_safe(buf, len, lim, &r->findings);
+    if (!r->doc)
+        return;
+    r->well_formed = 1;
+    if (iwmo_identify_doc(r->doc, &r->ident, &r->findings) < 0)
+        return;
+    r->identified = 1;
+    if (iwmo_schema_validate(s, r->ident.msgtype, r->doc, &r->findings) != 0)
+        return;
+    r->schema_valid = 1;
+    r->valid = r->findings.count == 0;
+}
+
+void iwmo_result_free(iwmo_result *r)
+{
+    if (r->doc)
+        xmlFreeDoc(r->doc);
+    r->doc = NULL;
+    iwmo_findings_free(&r->findings);
+}

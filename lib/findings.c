@@ -1,0 +1,63 @@
+/*
+ * findings.c - a growable list of findings (what is wrong with a message,
+ * where, and under which rule and retourcode).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "iwmo.h"
+
+void iwmo_findings_init(iwmo_findings *f, size_t max_findings)
+{
+    memset(f, 0, sizeof(*f));
+    f->max_findings = max_findings;
+}
+
+static int findings_grow(iwmo_findings *f)
+{
+    size_t cap = f->cap ? f->cap * 2 : 8;
+    iwmo_finding *n = realloc(f->items, cap * sizeof(*n));
+    if (!n)
+        return -1;
+    f->items = n;
+    f->cap = cap;
+    return 0;
+}
+
+void iwmo_findings_add(iwmo_findings *f, long line, const char *code,
+                       const char *rule, const char *fmt, ...)
+{
+    if (f->max_findings && f->count >= f->max_findings) {
+        f->dropped++;
+        return;
+    }
+    if (f->count == f->cap && findings_grow(f) < 0) {
+        f->dropped++;
+        return;
+    }
+    iwmo_finding *it = &f->items[f->count];
+    memset(it, 0, sizeof(*it));
+    it->line = line;
+    snprintf(it->code, sizeof(it->code), "%s", code ? code : "");
+    snprintf(it->rule, sizeof(it->rule), "%s", rule ? rule : "");
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&it->message, fmt, ap) < 0)
+        it->message = NULL;
+    va_end(ap);
+    if (!it->message) {
+        f->dropped++;
+        return;
+    }
+    f->count++;
+}
+
+void iwmo_findings_free(iwmo_findings *f)
+{
+    for (size_t i = 0; i < f->count; i++)
+        free(f->items[i].message);
+    free(f->items);
+    f->items = NULL;
+    f->count = f->cap = 0;
+}

@@ -1,0 +1,145 @@
+/*
+ * iwmo.h - public interface of libiwmo, the pure message core of iwmod.
+ *
+ * libiwmo identifies iWmo 3.2 and iJw 3.2 messages from their bytes, parses
+ * them without ever touching the network or the file system on behalf of the
+ * document, validates them against the project's XSDs and reports findings.
+ * It keeps no global state: everything lives in objects the caller owns.
+ */
+#ifndef IWMO_H
+#define IWMO_H
+
+#include <stddef.h>
+#include <libxml/tree.h>
+
+typedef enum {
+    IWMO_STD_UNKNOWN = 0,
+    IWMO_STD_IWMO,
+    IWMO_STD_IJW
+} iwmo_standard;
+
+/* One message type of release 3.2, e.g. iWmo 305 (BerichtCode 418). */
+typedef struct {
+    iwmo_standard standard;
+    int type;               /* 301, 302, ... 325 */
+    int berichtcode;        /* COD002 */
+    int is_retour;          /* 302, 306, ... */
+    int retour_type;        /* for heenberichten: the type of their retour */
+    const char *name;       /* "WMO305", "JW305": also the XSD file's base name */
+} iwmo_msgtype;
+
+const char *iwmo_standard_name(iwmo_standard s);      /* "iwmo", "ijw", "unknown" */
+const iwmo_msgtype *iwmo_msgtype_find(iwmo_standard s, int type);
+const iwmo_msgtype *iwmo_msgtype_at(size_t i);         /* NULL past the end */
+size_t iwmo_msgtype_count(void);
+
+/* ---- findings ---------------------------------------------------------- */
+
+/*
+ * A finding is one thing wrong with a message. code is the retourcode from
+ * WJ001 where the standard defines one ("0001" for a schema violation), or a
+ * stable error name for a refusal ("unsupported-release"). rule names the
+ * rule that found it ("XSD", "TR018", "OP179") or is empty.
+ */
+typedef struct {
+    long line;              /* 0 when not tied to a line */
+    char code[32];
+    char rule[16];
+    char *message;
+} iwmo_finding;
+
+typedef struct {
+    iwmo_finding *items;
+    size_t count;
+    size_t cap;
+    size_t dropped;         /* findings not kept because of max_findings */
+    size_t max_findings;    /* 0 = unlimited */
+} iwmo_findings;
+
+void iwmo_findings_init(iwmo_findings *f, size_t max_findings);
+void iwmo_findings_add(iwmo_findings *f, long line, const char *code,
+                       const char *rule, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+void iwmo_findings_free(iwmo_findings *f);
+
+/* ---- limits and safe parsing ------------------------------------------- */
+
+typedef struct {
+    size_t max_bytes;       /* default 25 MB (OP179) */
+    int max_depth;          /* default 64 elements deep */
+    size_t max_findings;    /* findings kept per message, default 100 */
+} iwmo_limits;
+
+#define IWMO_DEFAULT_MAX_BYTES (25u * 1024u * 1024u)
+#define IWMO_DEFAULT_MAX_DEPTH 64
+
+void iwmo_limits_default(iwmo_limits *l);
+
+/*
+ * Parse buf into a DOM with network, DTDs and entities switched off. Any
+ * DOCTYPE is refused outright: iStandaarden messages never carry one, and
+ * refusing it shuts out external entities and entity expansion bombs alike.
+ * Returns the document, or NULL after adding at least one finding to f.
+ */
+xmlDocPtr iwmo_parse_safe(const char *buf, size_t len, const iwmo_limits *lim,
+                          iwmo_findings *f);
+
+/* ---- identification ---------------------------------------------------- */
+
+typedef struct {
+    iwmo_standard standard;
+    int type;               /* 0 when not known */
+    char release[8];        /* "3.2", "2.4"; empty when not known */
+    const iwmo_msgtype *msgtype; /* set only for a supported 3.2 type */
+} iwmo_ident;
+
+/*
+ * Checks on the raw bytes that must come before parsing: empty input, byte
+ * order marks, UTF-16, size, Vektis EI flat files. Returns 0 when the bytes
+ * may be parsed, -1 after adding a refusal finding.
+ */
+int iwmo_precheck_bytes(const char *buf, size_t len, const iwmo_limits *lim,
+                        iwmo_findings *f);
+
+/*
+ * Identify a parsed document from its root element's namespace, then check
+ * that the header's BerichtCode, BerichtVersie and BerichtSubversie agree.
+ * Returns 0 for a supported 3.2 message whose header agrees, -1 otherwise
+ * (with a finding). id is filled as far as it could be determined.
+ */
+int iwmo_identify_doc(xmlDocPtr doc, iwmo_ident *id, iwmo_findings *f);
+
+/* Split a namespace URI of the form http://www.istandaarden.nl/iwmo/3_2/wmo305/schema. */
+int iwmo_parse_namespace(const char *ns, iwmo_standard *std, int *type,
+                         char *release, size_t release_size);
+
+/* ---- schemas ----------------------------------------------------------- */
+
+typedef struct iwmo_schemaset iwmo_schemaset;
+
+/* dir holds iwmo/3.2/WMOnnn.xsd and ijw/3.2/JWnnn.xsd. Schemas compile on first use. */
+iwmo_schemaset *iwmo_schemaset_new(const char *dir);
+void iwmo_schemaset_free(iwmo_schemaset *s);
+const char *iwmo_schemaset_dir(const iwmo_schemaset *s);
+
+/* Validate doc against the schema of its type. Returns 0 valid, 1 invalid, -1 schema unusable. */
+int iwmo_schema_validate(iwmo_schemaset *s, const iwmo_msgtype *t, xmlDocPtr doc,
+                         iwmo_findings *f);
+
+/* ---- the whole check of one message ------------------------------------ */
+
+typedef struct {
+    iwmo_ident ident;
+    int well_formed;        /* parsed into a document */
+    int identified;         /* a supported 3.2 message with an agreeing header */
+    int schema_valid;
+    int valid;              /* everything passed */
+    iwmo_findings findings;
+    xmlDocPtr doc;          /* kept when well formed; freed by iwmo_result_free */
+} iwmo_result;
+
+void iwmo_check_message(iwmo_schemaset *s, const iwmo_limits *lim,
+                        const char *buf, size_t len, iwmo_result *r);
+void iwmo_result_free(iwmo_result *r);
+
+#endif

@@ -1,0 +1,71 @@
+#!/bin/sh
+# test_cli.sh - iwmoctl validate as an operator uses it: exit codes, the
+# FILE:LINE: CODE: message format, --json, stdin, usage errors.
+# Usage: test_cli.sh BUILD_BIN_DIR SOURCE_DIR
+set -u
+BIN="$1/iwmoctl"
+SRC="$2"
+VALID="$SRC/tests/corpus/valid"
+BAD="$SRC/tests/corpus/invalid"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+check() {  # check NAME CONDITION...
+  name="$1"; shift
+  if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $name"; fi
+}
+
+"$BIN" validate "$VALID"/iwmo/*.xml "$VALID"/ijw/*.xml >"$T/out" 2>&1
+check "all samples valid exit 0" test $? -eq 0
+check "28 valid verdicts" test "$(grep -c ': valid: ' "$T/out")" -eq 28
+check "verdict names standard, type, release" grep -q 'WMO305.xml: valid: iwmo 305 release 3.2' "$T/out"
+
+sed 's#\(<[A-Za-z0-9]*:*Afzender>\)[0-9]*<#\112ab<#' "$VALID/ijw/JW305.xml" >"$T/bad305.xml"
+"$BIN" validate "$T/bad305.xml" >"$T/out" 2>&1
+check "invalid exit 1" test $? -eq 1
+check "FILE:LINE: 0001: format" grep -Eq "^$T/bad305.xml:[1-9][0-9]*: 0001: " "$T/out"
+check "invalid verdict" grep -q 'bad305.xml: invalid: ijw 305 release 3.2' "$T/out"
+
+"$BIN" validate "$BAD/legacy-iwmo24-301.xml" >"$T/out" 2>&1
+check "legacy exit 1" test $? -eq 1
+check "legacy names release" grep -q 'unsupported-release: .*2.4' "$T/out"
+"$BIN" validate "$BAD/legacy-ei-wmo303.txt" >"$T/out" 2>&1
+check "EI 303 names 323" grep -q 'legacy-ei-303: .*323' "$T/out"
+"$BIN" validate "$BAD/xxe.xml" >"$T/out" 2>&1
+check "xxe refused" grep -q 'xxe.xml:2: doctype-forbidden' "$T/out"
+check "xxe leaks nothing" sh -c "! grep -q 'root:' '$T/out'"
+"$BIN" validate "$BAD/truncated.xml" >"$T/out" 2>&1
+check "truncated malformed" grep -q 'truncated.xml:[0-9]*: malformed-xml' "$T/out"
+"$BIN" validate "$BAD/unknown-namespace.xml" >"$T/out" 2>&1
+check "unknown namespace" grep -q 'unknown-namespace' "$T/out"
+
+"$BIN" validate --json "$VALID/iwmo/WMO323.xml" "$T/bad305.xml" >"$T/out" 2>&1
+check "json exit 1 when any invalid" test $? -eq 1
+check "json one object per file" test "$(wc -l <"$T/out")" -eq 2
+check "json valid object" grep -q '^{"file":".*WMO323.xml","standard":"iwmo","type":"323","release":"3.2","valid":true,"findings":\[\]}$' "$T/out"
+check "json finding fields" grep -q '"valid":false,"findings":\[{"line":[1-9][0-9]*,"code":"0001","rule":"XSD","message":"' "$T/out"
+
+"$BIN" validate - <"$VALID/ijw/JW301.xml" >"$T/out" 2>&1
+check "stdin valid" test $? -eq 0
+check "stdin named" grep -q '^<stdin>: valid: ijw 301' "$T/out"
+
+"$BIN" validate >"$T/out" 2>&1
+check "no files is a usage error" test $? -eq 2
+"$BIN" validate --bogus x >"$T/out" 2>&1
+check "unknown option is a usage error" test $? -eq 2
+"$BIN" frobnicate >"$T/out" 2>&1
+check "unknown command is a usage error" test $? -eq 2
+"$BIN" validate "$T/does-not-exist.xml" >"$T/out" 2>&1
+check "unreadable exit 1" test $? -eq 1
+check "unreadable reason" grep -q 'unreadable' "$T/out"
+mkfifo "$T/fifo"
+"$BIN" validate "$T/fifo" >"$T/out" 2>&1
+check "fifo refused, not blocked on" grep -q 'not a regular file' "$T/out"
+"$BIN" validate --max-bytes 100 "$VALID/ijw/JW301.xml" >"$T/out" 2>&1
+check "size limit" grep -q 'too-large: OP179' "$T/out"
+"$BIN" validate --schemas "$T" "$VALID/ijw/JW301.xml" >"$T/out" 2>&1
+check "missing schema dir reported" grep -q 'schema-unavailable' "$T/out"
+
+echo "$pass passed, $fail failed"
+test "$fail" -eq 0
