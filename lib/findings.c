@@ -25,32 +25,52 @@ static int findings_grow(iwmo_findings *f)
     return 0;
 }
 
-void iwmo_findings_add(iwmo_findings *f, long line, const char *code,
-                       const char *rule, const char *fmt, ...)
+static iwmo_finding *findings_vadd(iwmo_findings *f, long line, const char *code,
+                                   const char *rule, const char *fmt, va_list ap)
 {
     if (f->max_findings && f->count >= f->max_findings) {
         f->dropped++;
-        return;
+        return NULL;
     }
     if (f->count == f->cap && findings_grow(f) < 0) {
         f->dropped++;
-        return;
+        return NULL;
     }
     iwmo_finding *it = &f->items[f->count];
     memset(it, 0, sizeof(*it));
     it->line = line;
     snprintf(it->code, sizeof(it->code), "%s", code ? code : "");
     snprintf(it->rule, sizeof(it->rule), "%s", rule ? rule : "");
-    va_list ap;
-    va_start(ap, fmt);
     if (vasprintf(&it->message, fmt, ap) < 0)
         it->message = NULL;
-    va_end(ap);
     if (!it->message) {
         f->dropped++;
-        return;
+        return NULL;
     }
     f->count++;
+    return it;
+}
+
+void iwmo_findings_add(iwmo_findings *f, long line, const char *code,
+                       const char *rule, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    findings_vadd(f, line, code, rule, fmt, ap);
+    va_end(ap);
+}
+
+void iwmo_findings_add_at(iwmo_findings *f, xmlNodePtr node, int level, const char *code,
+                          const char *rule, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    iwmo_finding *it = findings_vadd(f, node ? xmlGetLineNo(node) : 0, code, rule, fmt, ap);
+    va_end(ap);
+    if (it) {
+        it->node = node;
+        it->level = level;
+    }
 }
 
 void iwmo_findings_free(iwmo_findings *f)

@@ -46,6 +46,8 @@ typedef struct {
     char code[32];
     char rule[16];
     char *message;
+    xmlNodePtr node;        /* the element it is about, when known (owned by the document) */
+    int level;              /* 1 XSD, 2 intra-message rule, 3 cross-message, 4 external source; 0 refusal */
 } iwmo_finding;
 
 typedef struct {
@@ -60,6 +62,10 @@ void iwmo_findings_init(iwmo_findings *f, size_t max_findings);
 void iwmo_findings_add(iwmo_findings *f, long line, const char *code,
                        const char *rule, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* Like iwmo_findings_add, for an element: the line comes from the node. */
+void iwmo_findings_add_at(iwmo_findings *f, xmlNodePtr node, int level, const char *code,
+                          const char *rule, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 void iwmo_findings_free(iwmo_findings *f);
 
 /* ---- limits and safe parsing ------------------------------------------- */
@@ -141,5 +147,63 @@ typedef struct {
 void iwmo_check_message(iwmo_schemaset *s, const iwmo_limits *lim,
                         const char *buf, size_t len, iwmo_result *r);
 void iwmo_result_free(iwmo_result *r);
+
+/* ---- dates ------------------------------------------------------------- */
+
+/* A calendar date as days since 1970-01-01 (proleptic Gregorian); comparable with < and ==. */
+typedef long iwmo_date;
+#define IWMO_NO_DATE (-99999999L)
+
+iwmo_date iwmo_date_make(int y, int m, int d);              /* IWMO_NO_DATE when not a real date */
+iwmo_date iwmo_date_parse(const char *s);                    /* "YYYY-MM-DD"; IWMO_NO_DATE otherwise */
+void iwmo_date_format(iwmo_date d, char *out, size_t n);     /* "YYYY-MM-DD" */
+void iwmo_date_split(iwmo_date d, int *y, int *m, int *dd);
+iwmo_date iwmo_date_add_years(iwmo_date d, int years);       /* 29 Feb + 1y -> 28 Feb */
+
+/* ---- reference data for the external-source rules ----------------------- */
+
+/* Lists that do not come from messages: CBS gemeente codes, product codes per category. */
+typedef struct iwmo_refdata iwmo_refdata;
+
+iwmo_refdata *iwmo_refdata_new(void);
+void iwmo_refdata_free(iwmo_refdata *r);
+
+/*
+ * Load a list from a buffer the caller read (formats: see data/README.md).
+ * Return 0, or -1 with "LINE: reason" in err. Loading adds to what is there.
+ */
+int iwmo_refdata_load_gemeenten(iwmo_refdata *r, const char *buf, size_t len,
+                                char *err, size_t errsize);
+int iwmo_refdata_load_productcodes(iwmo_refdata *r, iwmo_standard s, const char *buf,
+                                   size_t len, char *err, size_t errsize);
+size_t iwmo_refdata_gemeente_count(const iwmo_refdata *r);
+size_t iwmo_refdata_productcode_count(const iwmo_refdata *r);
+
+/* ---- rules inside one message, and external-source rules ---------------- */
+
+/* What the rules need besides the message: the date they treat as today and the lists. */
+typedef struct {
+    iwmo_date today;
+    const iwmo_refdata *ref;    /* NULL: rules that need a list are skipped */
+} iwmo_rule_env;
+
+/*
+ * Run every intra-message rule (TR xslt group, CD/CS constraints, BSN
+ * elfproef) and every external-source rule that env allows on a
+ * schema-valid message. Adds findings; returns how many it added.
+ */
+int iwmo_rules_check(const iwmo_rule_env *env, xmlDocPtr doc, const iwmo_msgtype *t,
+                     iwmo_findings *f);
+
+/* One row per rule: for listings (iwmoctl rules) and tests. NULL past the end. */
+typedef struct {
+    const char *id;             /* "TR018", "CS002" */
+    const char *retourcode;     /* "0001" for intra-message rules */
+    int level;                  /* 2 intra-message, 4 external source */
+    const char *applies;        /* message names, e.g. "WMO305 WMO307 JW305 JW307" */
+    const char *summary;        /* one line, in the project's own words */
+} iwmo_rule_info;
+
+const iwmo_rule_info *iwmo_rule_at(size_t i);
 
 #endif

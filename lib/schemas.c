@@ -121,7 +121,12 @@ static void on_schema_error(void *ctx, xmlErrorPtr err)
         return;
     char msg[1024];
     strip_namespaces(err->message ? err->message : "schema violation", msg, sizeof(msg));
-    iwmo_findings_add(f, err->line, "0001", "XSD", "%s", msg);
+    xmlNodePtr node = err->node;
+    if (node && node->type != XML_ELEMENT_NODE)
+        node = node->parent;
+    iwmo_findings_add_at(f, node, 1, "0001", "XSD", "%s", msg);
+    if (f->count && f->items[f->count - 1].line <= 0)
+        f->items[f->count - 1].line = err->line;
 }
 
 int iwmo_schema_validate(iwmo_schemaset *s, const iwmo_msgtype *t, xmlDocPtr doc,
