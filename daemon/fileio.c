@@ -14,6 +14,12 @@
 #ifndef IWMOD_SOURCE_SCHEMAS
 #define IWMOD_SOURCE_SCHEMAS ""
 #endif
+#ifndef IWMOD_SOURCE_DATA
+#define IWMOD_SOURCE_DATA ""
+#endif
+#ifndef IWMOD_INSTALLED_DATA
+#define IWMOD_INSTALLED_DATA "/usr/share/iwmod/data"
+#endif
 #ifndef IWMOD_INSTALLED_SCHEMAS
 #define IWMOD_INSTALLED_SCHEMAS "/usr/share/iwmod/schemas"
 #endif
@@ -102,4 +108,35 @@ const char *find_schemas_dir(const char *explicit_dir)
     if (*IWMOD_SOURCE_SCHEMAS && is_schema_dir(IWMOD_SOURCE_SCHEMAS))
         return IWMOD_SOURCE_SCHEMAS;
     return IWMOD_INSTALLED_SCHEMAS;
+}
+
+static int is_dir(const char *dir)
+{
+    struct stat st;
+    return stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *find_data_dir(const char *explicit_dir)
+{
+    static char beside_binary[PATH_MAX];
+    if (explicit_dir && *explicit_dir)
+        return explicit_dir;
+    const char *env = getenv("IWMOD_DATA_DIR");
+    if (env && *env)
+        return env;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            int w = snprintf(beside_binary, sizeof(beside_binary), "%s/../share/iwmod/data", exe);
+            if (w < (int)sizeof(beside_binary) && is_dir(beside_binary))
+                return beside_binary;
+        }
+    }
+    if (*IWMOD_SOURCE_DATA && is_dir(IWMOD_SOURCE_DATA))
+        return IWMOD_SOURCE_DATA;
+    return IWMOD_INSTALLED_DATA;
 }

@@ -17,4 +17,7 @@ int read_file_bounded(const char *path, size_t max_bytes, char **buf, size_t *le
 /* The schema directory: explicit, $IWMOD_SCHEMAS_DIR, next to the binary, or installed. */
 const char *find_schemas_dir(const char *explicit_dir);
 
+/* The reference-data directory (CBS gemeenten, product codes), found the same way. */
+const char *find_data_dir(const char *explicit_dir);
+
 #endif

@@ -1,7 +1,8 @@
 /*
  * iwmoctl.c - the operator's command-line tool. Subcommands:
- *   validate [--schemas DIR] [--json] [--max-bytes N] FILE...
- * Exit status: 0 all files valid, 1 any invalid or unreadable, 2 usage error.
+ *   validate   identify, parse, validate and apply the rules to message files
+ *   retour     print the retourbericht a message alone produces
+ * Exit status 2 is always a usage error.
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,8 +13,11 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: iwmoctl COMMAND [OPTIONS] ...\n"
             "commands:\n"
-            "  validate [--schemas DIR] [--json] [--max-bytes N] FILE...   identify and validate messages\n"
-            "  help                                                       this text\n");
+            "  validate [--schemas DIR] [--data DIR] [--today DATE] [--json] [--max-bytes N] FILE...\n"
+            "           identify, validate and check messages against the rules\n"
+            "  retour [--schemas DIR] [--data DIR] [--today DATE] [--id ID] [--json] FILE\n"
+            "           print the retourbericht the message alone produces\n"
+            "  help     this text\n");
 }
 
 int main(int argc, char **argv)
@@ -25,6 +29,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "validate") == 0)
         return cmd_validate(argc - 1, argv + 1);
+    if (strcmp(cmd, "retour") == 0)
+        return cmd_retour(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return 0;

@@ -3,6 +3,7 @@
  * raw-byte checks, safe parse, identification and header agreement, then
  * schema validation. The parsed document is kept for the rules that follow.
  */
+#include <stdlib.h>
 #include <string.h>
 #include "iwmo.h"
 
@@ -32,4 +33,29 @@ void iwmo_result_free(iwmo_result *r)
         xmlFreeDoc(r->doc);
     r->doc = NULL;
     iwmo_findings_free(&r->findings);
+}
+
+void iwmo_check_rules(const iwmo_rule_env *env, iwmo_result *r)
+{
+    if (!r->schema_valid)
+        return;
+    iwmo_rules_check(env, r->doc, r->ident.msgtype, &r->findings);
+    r->valid = r->findings.count == 0;
+}
+
+char *iwmo_doc_serialise(xmlDocPtr doc, size_t *len)
+{
+    xmlChar *mem = NULL;
+    int n = 0;
+    xmlDocDumpFormatMemoryEnc(doc, &mem, &n, "UTF-8", 1);
+    if (!mem)
+        return NULL;
+    char *out = malloc((size_t)n + 1);
+    if (out) {
+        memcpy(out, mem, (size_t)n);
+        out[n] = '\0';
+        *len = (size_t)n;
+    }
+    xmlFree(mem);
+    return out;
 }

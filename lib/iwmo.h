@@ -12,6 +12,10 @@
 #include <stddef.h>
 #include <libxml/tree.h>
 
+/* A calendar date as days since 1970-01-01 (proleptic Gregorian); comparable with < and ==. */
+typedef long iwmo_date;
+#define IWMO_NO_DATE (-99999999L)
+
 typedef enum {
     IWMO_STD_UNKNOWN = 0,
     IWMO_STD_IWMO,
@@ -148,11 +152,34 @@ void iwmo_check_message(iwmo_schemaset *s, const iwmo_limits *lim,
                         const char *buf, size_t len, iwmo_result *r);
 void iwmo_result_free(iwmo_result *r);
 
+/* ---- retourberichten ---------------------------------------------------- */
+
+typedef struct {
+    const char *identificatie;  /* the retour's own identification, at most 12 characters */
+    iwmo_date dagtekening;      /* the retour's date */
+    const char *xslt_versie;    /* XsltVersie to report with an intra-message (0001) rejection; NULL = omit */
+} iwmo_retour_opts;
+
+/*
+ * Build the retourbericht of a checked heenbericht (301->302, ..., 323->325)
+ * from its findings, per IV028/OP065 (IV087 for the 325):
+ *   no findings                -> Header only, no retourcodes (325: 0200 + 8001, totals)
+ *   intra-message rule failed  -> Header only with 0001
+ *   cross-message or external  -> per class: the rule's code, 0200 for clean classes;
+ *                                 only clients with a rejected class are repeated
+ * Returns NULL and sets *why when no retour is due: the file was refused,
+ * failed the XSD (the sender gets an error, not a retour), or is itself a retour.
+ */
+xmlDocPtr iwmo_retour_build(const iwmo_result *r, const iwmo_retour_opts *o, const char **why);
+
+/* The namespace of a message type: http://www.istandaarden.nl/iwmo/3_2/wmo305/schema. */
+void iwmo_msgtype_namespace(const iwmo_msgtype *t, char *out, size_t n);
+void iwmo_basisschema_namespace(iwmo_standard s, char *out, size_t n);
+/* Versions of the project's XSDs for a standard (BasisschemaXsdVersie, BerichtXsdVersie). */
+const char *iwmo_xsd_version(iwmo_standard s);
+
 /* ---- dates ------------------------------------------------------------- */
 
-/* A calendar date as days since 1970-01-01 (proleptic Gregorian); comparable with < and ==. */
-typedef long iwmo_date;
-#define IWMO_NO_DATE (-99999999L)
 
 iwmo_date iwmo_date_make(int y, int m, int d);              /* IWMO_NO_DATE when not a real date */
 iwmo_date iwmo_date_parse(const char *s);                    /* "YYYY-MM-DD"; IWMO_NO_DATE otherwise */
@@ -205,5 +232,11 @@ typedef struct {
 } iwmo_rule_info;
 
 const iwmo_rule_info *iwmo_rule_at(size_t i);
+
+/* Run the rules on a checked message when it passed its XSD; updates r->valid. */
+void iwmo_check_rules(const iwmo_rule_env *env, iwmo_result *r);
+
+/* Serialise a document as UTF-8 with an XML declaration, indented; caller frees with free(). */
+char *iwmo_doc_serialise(xmlDocPtr doc, size_t *len);
 
 #endif

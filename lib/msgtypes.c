@@ -2,6 +2,7 @@
  * msgtypes.c - the table of release 3.2 message types of both standards,
  * with their BerichtCode from code list COD002 and the heen/retour pairing.
  */
+#include <stdio.h>
 #include <string.h>
 #include "iwmo.h"
 
@@ -64,4 +65,23 @@ const iwmo_msgtype *iwmo_msgtype_at(size_t i)
 size_t iwmo_msgtype_count(void)
 {
     return NTYPES;
+}
+
+void iwmo_msgtype_namespace(const iwmo_msgtype *t, char *out, size_t n)
+{
+    int wmo = t->standard == IWMO_STD_IWMO;
+    snprintf(out, n, "http://www.istandaarden.nl/%s/3_2/%s%d/schema", wmo ? "iwmo" : "ijw",
+             wmo ? "wmo" : "jw", t->type);
+}
+
+void iwmo_basisschema_namespace(iwmo_standard s, char *out, size_t n)
+{
+    snprintf(out, n, "http://www.istandaarden.nl/%s/3_2/basisschema/schema",
+             s == IWMO_STD_IWMO ? "iwmo" : "ijw");
+}
+
+/* The appinfo versions of the 3.2 XSDs: iWmo publishes 1.0.0, iJw 0.1.0. */
+const char *iwmo_xsd_version(iwmo_standard s)
+{
+    return s == IWMO_STD_IWMO ? "1.0.0" : "0.1.0";
 }

@@ -67,5 +67,26 @@ check "size limit" grep -q 'too-large: OP179' "$T/out"
 "$BIN" validate --schemas "$T" "$VALID/ijw/JW301.xml" >"$T/out" 2>&1
 check "missing schema dir reported" grep -q 'schema-unavailable' "$T/out"
 
+# retour: the retourbericht a message alone produces
+"$BIN" retour --today 2026-11-24 --id RET1 "$VALID/iwmo/WMO305.xml" >"$T/out" 2>"$T/err"
+check "retour exit 0" test $? -eq 0
+check "retour is a 306" grep -q '<BerichtCode>419</BerichtCode>' "$T/out"
+check "retour carries id and date" grep -q '<IdentificatieRetour>RET1</IdentificatieRetour>' "$T/out"
+check "retour dated today" grep -q '<DagtekeningRetour>2026-11-24</DagtekeningRetour>' "$T/out"
+"$BIN" validate "$T/out" >"$T/out2" 2>&1
+check "printed retour validates" grep -q ': valid: iwmo 306 release 3.2' "$T/out2"
+"$BIN" retour --json --today 2026-11-24 "$VALID/ijw/JW323.xml" >"$T/out" 2>"$T/err"
+check "retour json 325 with 8001" grep -q '"retour_type":"325","retour_due":true,"reason":null,"retourcodes":\[{"class":"Header","code":"0200"},{"class":"DeclaratieAntwoord","code":"8001"}\]' "$T/out"
+"$BIN" retour --today 2026-11-24 "$T/bad305.xml" >"$T/out" 2>"$T/err"
+check "no retour for XSD-invalid" test $? -eq 1
+check "no retour reason" grep -q 'no retour: .*XSD' "$T/err"
+check "findings on stderr" grep -q ': 0001: ' "$T/err"
+"$BIN" retour "$VALID/ijw/JW306.xml" >"$T/out" 2>"$T/err"
+check "a retour gets no retour" test $? -eq 1
+"$BIN" retour --today 2026-13-01 "$VALID/ijw/JW305.xml" >"$T/out" 2>&1
+check "bad --today is a usage error" test $? -eq 2
+"$BIN" retour "$VALID/ijw/JW305.xml" "$VALID/ijw/JW307.xml" >"$T/out" 2>&1
+check "retour takes one file" test $? -eq 2
+
 echo "$pass passed, $fail failed"
 test "$fail" -eq 0
