@@ -67,6 +67,20 @@ check "size limit" grep -q 'too-large: OP179' "$T/out"
 "$BIN" validate --schemas "$T" "$VALID/ijw/JW301.xml" >"$T/out" 2>&1
 check "missing schema dir reported" grep -q 'schema-unavailable' "$T/out"
 
+# --today drives the date rules: a message dated after "today" breaks TR135
+"$BIN" validate --today 2020-01-01 "$VALID/iwmo/WMO305.xml" >"$T/out" 2>&1
+check "--today in the past makes TR135 fire" grep -q ': 8848: TR135 ' "$T/out"
+"$BIN" validate --today 2026-11-24 "$VALID/iwmo/WMO305.xml" >"$T/out" 2>&1
+check "--today after the dagtekening passes" test $? -eq 0
+"$BIN" validate --today 2026-02-30 "$VALID/iwmo/WMO305.xml" >"$T/out" 2>&1
+check "impossible --today is a usage error" test $? -eq 2
+# an intra-message rule gives RETOURCODE: TRnnn findings and a 0001 retour
+sed 's#Datum>1948-05-14<#Datum>1848-05-14<#' "$VALID/iwmo/WMO305.xml" >"$T/old305.xml"
+"$BIN" validate --today 2026-11-24 "$T/old305.xml" >"$T/out" 2>&1
+check "rule finding format" grep -Eq "old305.xml:[0-9]+: 0001: TR002 " "$T/out"
+"$BIN" retour --today 2026-11-24 "$T/old305.xml" >"$T/out" 2>/dev/null
+check "rule rejection gives a 0001 retour" grep -q '<RetourCode>0001</RetourCode>' "$T/out"
+
 # retour: the retourbericht a message alone produces
 "$BIN" retour --today 2026-11-24 --id RET1 "$VALID/iwmo/WMO305.xml" >"$T/out" 2>"$T/err"
 check "retour exit 0" test $? -eq 0
