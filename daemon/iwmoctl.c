@@ -2,6 +2,7 @@
  * iwmoctl.c - the operator's command-line tool. Subcommands:
  *   validate   identify, parse, validate and apply the rules to message files
  *   retour     print the retourbericht a message alone produces
+ *   migrate    create or upgrade the database schema
  * Exit status 2 is always a usage error.
  */
 #include <stdio.h>
@@ -17,6 +18,8 @@ static void usage(FILE *out)
             "           identify, validate and check messages against the rules\n"
             "  retour [--schemas DIR] [--data DIR] [--today DATE] [--id ID] [--json] FILE\n"
             "           print the retourbericht the message alone produces\n"
+            "  migrate --config FILE\n"
+            "           create or upgrade the database schema\n"
             "  help     this text\n");
 }
 
@@ -29,6 +32,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "validate") == 0)
         return cmd_validate(argc - 1, argv + 1);
+    if (strcmp(cmd, "migrate") == 0)
+        return cmd_migrate(argc - 1, argv + 1);
     if (strcmp(cmd, "retour") == 0)
         return cmd_retour(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {

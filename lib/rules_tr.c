@@ -578,13 +578,16 @@ static void check_tr335(rule_ctx *c, const rule *r)
     }
 }
 
-/* Does a RetourCodes list hold any code other than 0200 (no remark)? */
+/* Does a RetourCodes list hold a refusal: any code other than 0200 (no remark) and 8001
+ * (declaratie fully granted, IV087)? */
 static int has_refusal(xmlNodePtr codes)
 {
     char v[8];
-    for (xmlNodePtr k = xu_child(codes, "RetourCode"); k; k = xu_next(k, "RetourCode"))
-        if (strcmp(xu_text(k, NULL, v, sizeof(v)), "0200") != 0)
+    for (xmlNodePtr k = xu_child(codes, "RetourCode"); k; k = xu_next(k, "RetourCode")) {
+        xu_text(k, NULL, v, sizeof(v));
+        if (strcmp(v, "0200") != 0 && strcmp(v, "8001") != 0)
             return 1;
+    }
     return 0;
 }
 

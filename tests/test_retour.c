@@ -99,7 +99,9 @@ static void check_retour(const iwmo_msgtype *t, const char *xml, size_t len, con
 {
     const iwmo_msgtype *rt = iwmo_msgtype_find(t->standard, t->retour_type);
     iwmo_result rr;
+    iwmo_rule_env env = {.today = iwmo_date_parse("2026-11-24"), .ref = NULL};
     iwmo_check_message(set, &limits, xml, len, &rr);
+    iwmo_check_rules(&env, &rr);        /* a retour must pass the rules on retours too (TR342) */
     if (!rr.valid)
         fail_msg("%s %s retour invalid: line %ld %s", t->name, variant,
                  rr.findings.count ? rr.findings.items[0].line : 0,

@@ -179,10 +179,13 @@ static const tcase cases[] = {
     /* TR342: answer holds only refused Prestaties that explain the difference */
     {"TR342", "iwmo/WMO325", 1, {{">145305<", ">145304<", 0, 0}}},
     {"TR342", "iwmo/WMO325", 1, {{"<wmo325:RetourCode>0611<", "<wmo325:RetourCode>0200<", 0, 0}}},
-    {"TR342", "iwmo/WMO325", 1, {{"<wmo325:RetourCode>0200<", "<wmo325:RetourCode>8001<", 2, 0}}},
-    {"TR342", "iwmo/WMO325", 0, {{"<wmo325:RetourCode>0200<", "<wmo325:RetourCode>8001<", 2, 0},
+    {"TR342", "iwmo/WMO325", 1, {{"<wmo325:RetourCode>0200<", "<wmo325:RetourCode>9333<", 2, 0}}},
+    {"TR342", "iwmo/WMO325", 0, {{"<wmo325:RetourCode>0200<", "<wmo325:RetourCode>9333<", 2, 0},
                                  {">145305<", ">0<", 0, 0}, DEL("Clienten", 0)}},
     {"TR342", "ijw/JW325", 1, {{">742250<", ">742251<", 0, 0}}},
+    /* 8001 (fully granted, IV087) is no refusal: an answer without Prestaties granting all passes */
+    {"TR342", "iwmo/WMO325", 0, {{"<wmo325:RetourCode>0200<", "<wmo325:RetourCode>8001<", 2, 0},
+                                 {">145305<", ">183105<", 0, 0}, DEL("Clienten", 0)}},
     {"TR342", "ijw/JW325", 0, {{">742250<", ">793850<", 0, 0}, DEL("Clienten", 0)}},
     /* TR352 / TR353: what a change request must contain */
     {"TR352", "iwmo/WMO317", 1, {DEL("OngewijzigdeProducten", 0), DEL("TeWijzigenProducten", 0)}},

@@ -1,0 +1,335 @@
+/*
+ * config.c - YAML configuration for iwmod. The whole file is loaded as a
+ * libyaml document; each known key is read with its line, every unknown key
+ * is refused so that a typo never silently falls back to a default.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <yaml.h>
+#include "config.h"
+
+struct reader {
+    const char *path;
+    yaml_document_t *doc;
+    char *err;
+    size_t errsize;
+    int failed;
+};
+
+static void fail(struct reader *r, yaml_node_t *n, const char *fmt, const char *arg)
+{
+    if (r->failed)
+        return;
+    r->failed = 1;
+    char msg[256];
+    snprintf(msg, sizeof(msg), fmt, arg ? arg : "");
+    snprintf(r->err, r->errsize, "%s:%lu: %s", r->path,
+             n ? (unsigned long)n->start_mark.line + 1 : 0UL, msg);
+}
+
+static const char *scalar(yaml_node_t *n)
+{
+    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static char *dup_scalar(struct reader *r, yaml_node_t *n, const char *key)
+{
+    const char *s = scalar(n);
+    if (!s || !*s) {
+        fail(r, n, "'%s' wants a non-empty value", key);
+        return NULL;
+    }
+    return strdup(s);
+}
+
+typedef void (*key_fn)(struct reader *r, yaml_node_t *value, config *cfg, const char *key);
+
+struct key {
+    const char *name;
+    key_fn fn;
+};
+
+/* Walk a mapping, dispatching each key to its handler; unknown keys are errors. */
+static void walk_mapping(struct reader *r, yaml_node_t *map, const struct key *keys, config *cfg,
+                         const char *where)
+{
+    if (!map || map->type != YAML_MAPPING_NODE) {
+        fail(r, map, "'%s' must be a mapping", where);
+        return;
+    }
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = yaml_document_get_node(r->doc, p->key);
+        yaml_node_t *v = yaml_document_get_node(r->doc, p->value);
+        const char *name = scalar(k);
+        const struct key *hit = NULL;
+        for (const struct key *kk = keys; name && kk->name; kk++)
+            if (strcmp(kk->name, name) == 0)
+                hit = kk;
+        if (!hit) {
+            fail(r, k, "unknown key '%s'", name ? name : "?");
+            return;
+        }
+        hit->fn(r, v, cfg, name);
+    }
+}
+
+static int all_digits(const char *s, size_t len)
+{
+    if (strlen(s) != len)
+        return 0;
+    for (; *s; s++)
+        if (!isdigit((unsigned char)*s))
+            return 0;
+    return 1;
+}
+
+static void read_codes(struct reader *r, yaml_node_t *seq, char **out, size_t *n, size_t len,
+                       const char *what)
+{
+    if (!seq || seq->type != YAML_SEQUENCE_NODE) {
+        fail(r, seq, "'%s' must be a list", what);
+        return;
+    }
+    for (yaml_node_item_t *i = seq->data.sequence.items.start; i < seq->data.sequence.items.top; i++) {
+        yaml_node_t *item = yaml_document_get_node(r->doc, *i);
+        const char *s = scalar(item);
+        if (!s || !all_digits(s, len)) {
+            fail(r, item, len == 4 ? "'%s' wants 4-digit CBS gemeente codes"
+                                   : "'%s' wants 8-digit AGB codes", what);
+            return;
+        }
+        if (*n >= CONFIG_MAX_IDS) {
+            fail(r, item, "too many codes in '%s'", what);
+            return;
+        }
+        out[(*n)++] = strdup(s);
+    }
+}
+
+static void k_gemeenten(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    read_codes(r, v, c->gemeenten, &c->ngemeenten, 4, key);
+}
+
+static void k_aanbieders(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    read_codes(r, v, c->aanbieders, &c->naanbieders, 8, key);
+}
+
+static void k_identities(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    static const struct key keys[] = {{"gemeenten", k_gemeenten}, {"aanbieders", k_aanbieders}, {NULL, NULL}};
+    walk_mapping(r, v, keys, c, key);
+}
+
+#define STRING_KEY(fn, field) \
+    static void fn(struct reader *r, yaml_node_t *v, config *c, const char *key) \
+    { free(c->field); c->field = dup_scalar(r, v, key); }
+
+STRING_KEY(k_inbox, inbox)
+STRING_KEY(k_outbox, outbox)
+STRING_KEY(k_queue, queue)
+STRING_KEY(k_dsn, dsn)
+STRING_KEY(k_schemas_dir, schemas_dir)
+STRING_KEY(k_data_dir, data_dir)
+STRING_KEY(k_pseudonym_key, pseudonym_key)
+STRING_KEY(k_xslt_versie, xslt_versie)
+
+static void k_today(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    const char *s = scalar(v);
+    int y, m, d;
+    char tail;
+    if (!s || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || strlen(s) != 10) {
+        fail(r, v, "'%s' wants a date YYYY-MM-DD", key);
+        return;
+    }
+    free(c->today);
+    c->today = strdup(s);
+}
+
+static long positive_number(struct reader *r, yaml_node_t *v, const char *key)
+{
+    const char *s = scalar(v);
+    char *end;
+    long n = s ? strtol(s, &end, 10) : 0;
+    if (!s || *end || n <= 0) {
+        fail(r, v, "'%s' wants a positive whole number", key);
+        return 0;
+    }
+    return n;
+}
+
+static void k_max_bytes(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    c->max_bytes = (size_t)positive_number(r, v, key);
+}
+
+static void k_max_depth(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    c->max_depth = (int)positive_number(r, v, key);
+}
+
+static void k_level(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    static const struct { const char *name; int prio; } levels[] = {
+        {"error", LOG_ERR}, {"warning", LOG_WARNING}, {"notice", LOG_NOTICE},
+        {"info", LOG_INFO}, {"debug", LOG_DEBUG}, {NULL, 0}};
+    const char *s = scalar(v);
+    for (int i = 0; s && levels[i].name; i++)
+        if (strcmp(s, levels[i].name) == 0) {
+            c->log_level = levels[i].prio;
+            return;
+        }
+    fail(r, v, "'%s' wants one of error, warning, notice, info, debug", key);
+}
+
+static void k_exchange(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    static const struct key keys[] = {{"inbox", k_inbox}, {"outbox", k_outbox}, {NULL, NULL}};
+    walk_mapping(r, v, keys, c, key);
+}
+
+static void k_database(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    static const struct key keys[] = {{"dsn", k_dsn}, {NULL, NULL}};
+    walk_mapping(r, v, keys, c, key);
+}
+
+static void k_schemas(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    static const struct key keys[] = {{"dir", k_schemas_dir}, {NULL, NULL}};
+    walk_mapping(r, v, keys, c, key);
+}
+
+static void k_data(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    static const struct key keys[] = {{"dir", k_data_dir}, {NULL, NULL}};
+    walk_mapping(r, v, keys, c, key);
+}
+
+static void k_clock(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    static const struct key keys[] = {{"today", k_today}, {NULL, NULL}};
+    walk_mapping(r, v, keys, c, key);
+}
+
+static void k_limits(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    static const struct key keys[] = {{"max_bytes", k_max_bytes}, {"max_depth", k_max_depth}, {NULL, NULL}};
+    walk_mapping(r, v, keys, c, key);
+}
+
+static void k_log(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    static const struct key keys[] = {{"level", k_level}, {NULL, NULL}};
+    walk_mapping(r, v, keys, c, key);
+}
+
+static void k_privacy(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    static const struct key keys[] = {{"pseudonym_key", k_pseudonym_key}, {NULL, NULL}};
+    walk_mapping(r, v, keys, c, key);
+}
+
+static void k_rules(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    static const struct key keys[] = {{"xslt_versie", k_xslt_versie}, {NULL, NULL}};
+    walk_mapping(r, v, keys, c, key);
+}
+
+static const struct key top_keys[] = {
+    {"identities", k_identities}, {"exchange", k_exchange}, {"queue", k_queue},
+    {"database", k_database},     {"schemas", k_schemas},   {"data", k_data},
+    {"clock", k_clock},           {"limits", k_limits},     {"log", k_log},
+    {"privacy", k_privacy},       {"rules", k_rules},       {NULL, NULL},
+};
+
+static void require(struct reader *r, const void *field, const char *name)
+{
+    if (!field && !r->failed) {
+        r->failed = 1;
+        snprintf(r->err, r->errsize, "%s: missing required key '%s'", r->path, name);
+    }
+}
+
+static void check_required(struct reader *r, config *c)
+{
+    require(r, c->inbox, "exchange.inbox");
+    require(r, c->outbox, "exchange.outbox");
+    require(r, c->queue, "queue");
+    require(r, c->dsn, "database.dsn");
+    if (!r->failed && c->ngemeenten + c->naanbieders == 0) {
+        r->failed = 1;
+        snprintf(r->err, r->errsize, "%s: identities names no gemeente and no aanbieder", r->path);
+    }
+}
+
+int config_load(const char *path, config *cfg, char *err, size_t errsize)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->log_level = LOG_INFO;
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        snprintf(err, errsize, "%s: cannot open", path);
+        return -1;
+    }
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_file(&parser, fp);
+    struct reader r = {.path = path, .doc = &doc, .err = err, .errsize = errsize};
+    if (!yaml_parser_load(&parser, &doc)) {
+        snprintf(err, errsize, "%s:%lu: %s", path, (unsigned long)parser.problem_mark.line + 1,
+                 parser.problem ? parser.problem : "YAML syntax error");
+        yaml_parser_delete(&parser);
+        fclose(fp);
+        return -1;
+    }
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    if (!root)
+        fail(&r, NULL, "%sthe file is empty", "");
+    else
+        walk_mapping(&r, root, top_keys, cfg, "top level");
+    check_required(&r, cfg);
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    fclose(fp);
+    if (r.failed) {
+        config_free(cfg);
+        return -1;
+    }
+    return 0;
+}
+
+void config_free(config *c)
+{
+    for (size_t i = 0; i < c->ngemeenten; i++)
+        free(c->gemeenten[i]);
+    for (size_t i = 0; i < c->naanbieders; i++)
+        free(c->aanbieders[i]);
+    free(c->inbox);
+    free(c->outbox);
+    free(c->queue);
+    free(c->dsn);
+    free(c->schemas_dir);
+    free(c->data_dir);
+    free(c->today);
+    free(c->pseudonym_key);
+    free(c->xslt_versie);
+    memset(c, 0, sizeof(*c));
+}
+
+int config_is_ours(const config *c, const char *code)
+{
+    for (size_t i = 0; i < c->ngemeenten; i++)
+        if (strcmp(c->gemeenten[i], code) == 0)
+            return 1;
+    for (size_t i = 0; i < c->naanbieders; i++)
+        if (strcmp(c->aanbieders[i], code) == 0)
+            return 1;
+    return 0;
+}

@@ -1,0 +1,355 @@
+/*
+ * process.c - the processing spine.
+ *
+ *   active/<claim> --check--> one transaction: message row, state, retour row
+ *        |                    (retour bytes staged in outgoing/ before COMMIT)
+ *        +--> after COMMIT: outgoing/<claim>@<file> renamed into the outbox,
+ *             active/<claim> moved to done/, quarantine/ or rejected/
+ *
+ * A restart finds the claim either committed (then only the renames are
+ * redone, each exactly once because a rename either happened or not) or not
+ * committed (then staged files are discarded and the claim is processed
+ * again from scratch). So kill -9 at any point finishes every message once.
+ */
+#include <openssl/evp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "fileio.h"
+#include "log.h"
+#include "process.h"
+#include "state.h"
+#include "xmlutil.h"
+
+typedef struct {
+    const char *claim;
+    char original[256];
+    char *buf;
+    size_t len;
+    unsigned char sha[32];
+    iwmo_result r;
+    char sender[16], receiver[16], bericht_id[32], bericht_datum[16];
+    const char *direction;
+    const char *verdict;
+    char *note;
+    xmlDocPtr retour;
+    char retour_id[16];
+    char retour_file[96];
+    int forward;
+} work;
+
+void crash_point(daemon_ctx *x, const char *name)
+{
+    if (x->crash_at && strcmp(x->crash_at, name) == 0) {
+        log_msg(LOG_WARNING, "crash hook: killing myself at %s", name);
+        kill(getpid(), SIGKILL);
+    }
+}
+
+static void original_name(const char *claim, char *out, size_t n)
+{
+    const char *p = claim;
+    for (int dashes = 0; *p && dashes < 3; p++)
+        if (*p == '-')
+            dashes++;
+    snprintf(out, n, "%s", *p ? p : claim);
+}
+
+/* ---- end states --------------------------------------------------------- */
+
+static const char *finish_dir(daemon_ctx *x, const char *verdict, const char *direction,
+                              const char **suffix)
+{
+    *suffix = NULL;
+    if (!strcmp(verdict, "refused") || !strcmp(verdict, "quarantined") || !strcmp(verdict, "invalid")) {
+        *suffix = ".reason";
+        return x->q.quarantine;
+    }
+    if (!strcmp(verdict, "rejected") && !strcmp(direction, "out")) {
+        *suffix = ".report";
+        return x->q.rejected;
+    }
+    return x->q.done;
+}
+
+/* After COMMIT (or on recovery): deliver staged files, then move the original. */
+static proc_status finish_committed(daemon_ctx *x, const char *claim, const char *verdict,
+                                    const char *direction, const char *note)
+{
+    if (queue_deliver(&x->q, claim, x->q.outbox) < 0) {
+        log_msg(LOG_ERR, "%s: cannot deliver to the outbox; will retry", claim);
+        return PROC_RETRY;
+    }
+    crash_point(x, "after-deliver");
+    const char *suffix;
+    const char *dir = finish_dir(x, verdict, direction, &suffix);
+    if (queue_finish(&x->q, claim, dir, suffix ? suffix : "", suffix ? note : NULL) < 0) {
+        log_msg(LOG_ERR, "%s: cannot move to %s; will retry", claim, dir);
+        return PROC_RETRY;
+    }
+    return PROC_DONE;
+}
+
+/* Already committed in an earlier life of the process? Then just finish. */
+static int recover_committed(daemon_ctx *x, const char *claim, proc_status *st)
+{
+    const char *p[] = {claim};
+    PGresult *r = db_exec(&x->d, "SELECT verdict, direction, note FROM messages WHERE claim = $1",
+                          1, p, NULL, 0);
+    if (!r) {
+        *st = PROC_RETRY;
+        return 1;
+    }
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return 0;
+    }
+    log_msg(LOG_NOTICE, "%s: committed before a restart; finishing its delivery", claim);
+    *st = finish_committed(x, claim, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1),
+                           PQgetisnull(r, 0, 2) ? NULL : PQgetvalue(r, 0, 2));
+    PQclear(r);
+    return 1;
+}
+
+/* ---- classification ----------------------------------------------------- */
+
+static char *findings_text(const char *claim, const iwmo_findings *f, const char *headline)
+{
+    size_t cap = 256 + f->count * 600, o = 0;
+    char *s = malloc(cap);
+    if (!s)
+        return NULL;
+    o += (size_t)snprintf(s + o, cap - o, "%s\n", headline);
+    for (size_t i = 0; i < f->count && o < cap; i++)
+        o += (size_t)snprintf(s + o, cap - o, "%s:%ld: %s: %s%s%s\n", claim, f->items[i].line,
+                              f->items[i].code, f->items[i].rule,
+                              f->items[i].rule[0] ? " " : "", f->items[i].message);
+    return s;
+}
+
+static void read_header(work *w)
+{
+    xmlNodePtr h = xu_child(xmlDocGetRootElement(w->r.doc), "Header");
+    xu_text(h, "Afzender", w->sender, sizeof(w->sender));
+    xu_text(h, "Ontvanger", w->receiver, sizeof(w->receiver));
+    xu_text(h, "BerichtIdentificatie/Identificatie", w->bericht_id, sizeof(w->bericht_id));
+    xu_text(h, "BerichtIdentificatie/Dagtekening", w->bericht_datum, sizeof(w->bericht_datum));
+}
+
+static int has_rejection(const iwmo_result *r)
+{
+    for (size_t i = 0; i < r->findings.count; i++)
+        if (r->findings.items[i].level >= 1)
+            return 1;
+    return 0;
+}
+
+/* Decide direction and verdict for everything that needs no database. */
+static void classify(daemon_ctx *x, work *w)
+{
+    w->direction = "none";
+    if (!w->r.identified) {
+        w->verdict = "refused";
+        w->note = findings_text(w->claim, &w->r.findings, "refused: not a supported iWmo/iJw 3.2 message");
+        return;
+    }
+    read_header(w);
+    int to_us = config_is_ours(&x->cfg, w->receiver), from_us = config_is_ours(&x->cfg, w->sender);
+    if (!to_us && !from_us) {
+        w->verdict = "quarantined";
+        char line[256];
+        snprintf(line, sizeof(line), "quarantined: addressed from %s to %s, neither of which is one of "
+                 "our identities (identities in the config)", w->sender, w->receiver);
+        w->note = strdup(line);
+        return;
+    }
+    w->direction = to_us ? "in" : "out";
+    if (!w->r.schema_valid) {
+        w->verdict = "invalid";
+        w->note = findings_text(w->claim, &w->r.findings,
+                                to_us ? "invalid: fails its XSD; no retour is sent (IV028)"
+                                      : "rejected: our own message fails its XSD and was not sent");
+        if (!to_us)
+            w->verdict = "rejected";
+        return;
+    }
+    w->verdict = NULL;                  /* decided in the transaction */
+}
+
+/* ---- the transaction ---------------------------------------------------- */
+
+static int stage(daemon_ctx *x, work *w, const char *filename, const char *data, size_t len)
+{
+    char staged[512];
+    queue_outgoing_name(w->claim, filename, staged, sizeof(staged));
+    return queue_write_file(x->q.outgoing, staged, data, len, 0640);
+}
+
+/* TR056: a re-delivered identical file is a duplicate; a reused identification is 9056. */
+static int check_identity(daemon_ctx *x, work *w)
+{
+    int same = 0;
+    int found = state_find_identity(&x->d, w->sender, w->r.ident.standard, w->r.ident.type,
+                                    w->bericht_id, w->sha, &same);
+    if (found < 0)
+        return -1;
+    if (found && same) {
+        w->verdict = "duplicate";
+        return 0;
+    }
+    if (found) {
+        xmlNodePtr h = xu_child(xmlDocGetRootElement(w->r.doc), "Header");
+        iwmo_findings_add_at(&w->r.findings, xu_child(h, "BerichtIdentificatie"), 3, "9056", "TR056",
+                             "BerichtIdentificatie %s was used before by sender %s for another %s",
+                             w->bericht_id, w->sender, w->r.ident.msgtype->name);
+    }
+    return 0;
+}
+
+static int build_and_stage_retour(daemon_ctx *x, work *w)
+{
+    if (state_next_retour_id(&x->d, w->retour_id, sizeof(w->retour_id)) < 0)
+        return -1;
+    iwmo_retour_opts o = {.identificatie = w->retour_id, .dagtekening = x->chk.env.today,
+                          .xslt_versie = x->cfg.xslt_versie ? x->cfg.xslt_versie : "1.0.0"};
+    const char *why;
+    w->retour = iwmo_retour_build(&w->r, &o, &why);
+    if (!w->retour)
+        return 0;
+    const iwmo_msgtype *rt = iwmo_msgtype_find(w->r.ident.standard, w->r.ident.msgtype->retour_type);
+    snprintf(w->retour_file, sizeof(w->retour_file), "%s_%s_%s.xml", rt->name, w->sender, w->retour_id);
+    return 0;
+}
+
+static int record(daemon_ctx *x, work *w, long long *id)
+{
+    message_row m = {w->claim, w->original, w->sha, w->buf, w->len, &w->r, w->direction,
+                     w->sender[0] ? w->sender : NULL, w->receiver[0] ? w->receiver : NULL,
+                     w->bericht_id[0] ? w->bericht_id : NULL,
+                     iwmo_date_parse(w->bericht_datum) != IWMO_NO_DATE ? w->bericht_datum : NULL,
+                     w->verdict, w->note};
+    return state_insert_message(&x->d, &m, id);
+}
+
+/* Inbound heenbericht: identity, verdict, state, retour. */
+static int transact_inbound(daemon_ctx *x, work *w, long long id_out[1])
+{
+    if (check_identity(x, w) < 0)
+        return -1;
+    if (w->verdict && !strcmp(w->verdict, "duplicate"))
+        return record(x, w, id_out);
+    w->verdict = has_rejection(&w->r) ? "rejected" : "accepted";
+    if (build_and_stage_retour(x, w) < 0 || record(x, w, id_out) < 0)
+        return -1;
+    if (!strcmp(w->verdict, "accepted") && state_apply(&x->d, *id_out, &w->r, x->cfg.pseudonym_key) < 0)
+        return -1;
+    if (!w->retour)
+        return 0;
+    size_t len;
+    char *xml = iwmo_doc_serialise(w->retour, &len);
+    int rc = xml && state_insert_delivery(&x->d, *id_out, "retour", w->r.ident.msgtype->retour_type,
+                                          w->retour_id, w->retour_file, xml, len) == 0 &&
+             stage(x, w, w->retour_file, xml, len) == 0 ? 0 : -1;
+    free(xml);
+    return rc;
+}
+
+/* Our own outgoing message: record its state and forward it, or reject it. */
+static int transact_outbound(daemon_ctx *x, work *w, long long id_out[1])
+{
+    if (has_rejection(&w->r)) {
+        w->verdict = "rejected";
+        if (!w->note)
+            w->note = findings_text(w->claim, &w->r.findings, "rejected: our own message breaks the "
+                                    "rules and was not sent");
+        return record(x, w, id_out);
+    }
+    w->verdict = "sent";
+    if (record(x, w, id_out) < 0 || state_apply(&x->d, *id_out, &w->r, x->cfg.pseudonym_key) < 0)
+        return -1;
+    return state_insert_delivery(&x->d, *id_out, "forward", 0, NULL, w->original, w->buf, w->len) == 0 &&
+                   stage(x, w, w->original, w->buf, w->len) == 0 ? 0 : -1;
+}
+
+static int transact(daemon_ctx *x, work *w)
+{
+    long long id = 0;
+    if (w->verdict)                     /* decided without the database: just record */
+        return record(x, w, &id);
+    if (!strcmp(w->direction, "out"))
+        return transact_outbound(x, w, &id);
+    if (w->r.ident.msgtype->is_retour) {
+        w->verdict = "recorded";
+        return record(x, w, &id) < 0 ? -1 : state_apply(&x->d, id, &w->r, x->cfg.pseudonym_key);
+    }
+    return transact_inbound(x, w, &id);
+}
+
+/* ---- one claim ---------------------------------------------------------- */
+
+static void log_outcome(const work *w)
+{
+    char codes[128] = "";
+    size_t o = 0;
+    for (size_t i = 0; i < w->r.findings.count && o + 6 < sizeof(codes); i++)
+        if (!strstr(codes, w->r.findings.items[i].code))
+            o += (size_t)snprintf(codes + o, sizeof(codes) - o, "%s%s", o ? "," : "",
+                                  w->r.findings.items[i].code);
+    log_msg(strcmp(w->verdict, "accepted") && strcmp(w->verdict, "sent") && strcmp(w->verdict, "recorded")
+                ? LOG_WARNING : LOG_INFO,
+            "file=%s type=%s%s bericht=%s from=%s to=%s direction=%s verdict=%s codes=%s retour=%s",
+            w->original, w->r.ident.msgtype ? w->r.ident.msgtype->name : "-", "",
+            w->bericht_id[0] ? w->bericht_id : "-", w->sender[0] ? w->sender : "-",
+            w->receiver[0] ? w->receiver : "-", w->direction, w->verdict, codes[0] ? codes : "-",
+            w->retour_file[0] ? w->retour_file : "-");
+}
+
+static void work_free(work *w)
+{
+    free(w->buf);
+    free(w->note);
+    if (w->retour)
+        xmlFreeDoc(w->retour);
+    iwmo_result_free(&w->r);
+}
+
+proc_status process_claim(daemon_ctx *x, const char *claim)
+{
+    proc_status st;
+    if (recover_committed(x, claim, &st))
+        return st;
+    queue_discard_outgoing(&x->q, claim);   /* leftovers of an uncommitted attempt */
+    work w = {.claim = claim};
+    original_name(claim, w.original, sizeof(w.original));
+    char path[8192];
+    snprintf(path, sizeof(path), "%s/%s", x->q.active, claim);
+    if (read_file_bounded(path, x->chk.limits.max_bytes, &w.buf, &w.len) < 0) {
+        log_msg(LOG_ERR, "%s: cannot read the claimed file", claim);
+        return PROC_RETRY;
+    }
+    EVP_Digest(w.buf, w.len, w.sha, NULL, EVP_sha256(), NULL);
+    iwmo_check_message(x->chk.schemas, &x->chk.limits, w.buf, w.len, &w.r);
+    iwmo_check_rules(&x->chk.env, &w.r);
+    classify(x, &w);
+    st = PROC_RETRY;
+    if (db_begin(&x->d) < 0 || transact(x, &w) < 0) {
+        log_msg(LOG_ERR, "%s: database: %s; the file stays queued", claim, x->d.err);
+        db_rollback(&x->d);
+        queue_discard_outgoing(&x->q, claim);
+        goto out;
+    }
+    crash_point(x, "before-commit");
+    if (db_commit(&x->d) < 0) {
+        log_msg(LOG_ERR, "%s: commit failed: %s; the file stays queued", claim, x->d.err);
+        queue_discard_outgoing(&x->q, claim);
+        goto out;
+    }
+    crash_point(x, "after-commit");
+    st = finish_committed(x, claim, w.verdict, w.direction, w.note);
+    log_outcome(&w);
+out:
+    work_free(&w);
+    return st;
+}

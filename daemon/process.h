@@ -1,0 +1,31 @@
+/*
+ * process.h - one claimed file from queue/active to its end state: checked,
+ * recorded in one transaction with all its effects, answered, moved on.
+ */
+#ifndef IWMOD_PROCESS_H
+#define IWMOD_PROCESS_H
+
+#include "checker.h"
+#include "config.h"
+#include "db.h"
+#include "queue.h"
+
+typedef struct {
+    config cfg;
+    queue q;
+    db d;
+    checker chk;
+    const char *crash_at;       /* test hook: IWMOD_CRASH_AT=<point> kills the process there */
+} daemon_ctx;
+
+typedef enum {
+    PROC_DONE = 0,              /* the claim reached its end state */
+    PROC_RETRY = 1              /* infrastructure fault: the file stays in active/ */
+} proc_status;
+
+proc_status process_claim(daemon_ctx *x, const char *claim);
+
+/* Test hook: die with SIGKILL when IWMOD_CRASH_AT names this point. */
+void crash_point(daemon_ctx *x, const char *name);
+
+#endif

@@ -1,0 +1,202 @@
+/* queue.c - see queue.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include "queue.h"
+
+static int mkdir_p(const char *path, int mode)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, (mode_t)mode) < 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(tmp, (mode_t)mode) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+static int join(char *out, size_t n, const char *a, const char *b)
+{
+    return snprintf(out, n, "%s/%s", a, b) < (int)n ? 0 : -1;
+}
+
+int queue_open(queue *q, const char *inbox, const char *outbox, const char *queue_dir,
+               char *err, size_t errsize)
+{
+    memset(q, 0, sizeof(*q));
+    snprintf(q->inbox, sizeof(q->inbox), "%s", inbox);
+    snprintf(q->outbox, sizeof(q->outbox), "%s", outbox);
+    struct { char *field; const char *sub; } dirs[] = {
+        {q->active, "active"}, {q->done, "done"}, {q->quarantine, "quarantine"},
+        {q->rejected, "rejected"}, {q->outgoing, "outgoing"},
+    };
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+        if (join(dirs[i].field, sizeof(q->active), queue_dir, dirs[i].sub) < 0) {
+            snprintf(err, errsize, "queue path too long");
+            return -1;
+        }
+    const char *all[] = {q->inbox, q->outbox, q->active, q->done, q->quarantine, q->rejected, q->outgoing};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        if (mkdir_p(all[i], 0750) < 0) {
+            snprintf(err, errsize, "cannot create %s: %s", all[i], strerror(errno));
+            return -1;
+        }
+    return 0;
+}
+
+int queue_name_acceptable(const char *name)
+{
+    return name[0] != '.' && strchr(name, '/') == NULL && strlen(name) < 200;
+}
+
+static void make_claim(queue *q, const char *name, char *claim, size_t n)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    snprintf(claim, n, "%lld%06ld-%d-%lu-%s", (long long)tv.tv_sec, (long)tv.tv_usec,
+             (int)getpid(), ++q->seq, name);
+}
+
+int queue_claim(queue *q, const char *name, char *claim, size_t claimsize, char *err, size_t errsize)
+{
+    char from[8192], to[8192];
+    if (join(from, sizeof(from), q->inbox, name) < 0)
+        return 1;
+    struct stat st;
+    if (lstat(from, &st) < 0)
+        return 1;                       /* taken by another instance, or gone */
+    make_claim(q, name, claim, claimsize);
+    if (join(to, sizeof(to), q->active, claim) < 0)
+        return 1;
+    if (rename(from, to) < 0) {
+        if (errno == ENOENT)
+            return 1;
+        snprintf(err, errsize, "cannot claim %s: %s", name, strerror(errno));
+        return -1;
+    }
+    fsync_dir(q->active);
+    fsync_dir(q->inbox);
+    return 0;
+}
+
+int queue_write_file(const char *dir, const char *name, const void *data, size_t len, int mode)
+{
+    char tmp[8192], final[8192];
+    if (snprintf(tmp, sizeof(tmp), "%s/.tmp-%d-%s", dir, (int)getpid(), name) >= (int)sizeof(tmp) ||
+        join(final, sizeof(final), dir, name) < 0)
+        return -1;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+    if (fd < 0)
+        return -1;
+    const char *p = data;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0) {
+            close(fd);
+            unlink(tmp);
+            return -1;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, final) < 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return fsync_dir(dir);
+}
+
+int queue_move(const char *fromdir, const char *a, const char *todir, const char *b)
+{
+    char from[8192], to[8192];
+    if (join(from, sizeof(from), fromdir, a) < 0 || join(to, sizeof(to), todir, b) < 0)
+        return -1;
+    if (rename(from, to) < 0)
+        return errno == ENOENT ? 1 : -1;
+    fsync_dir(todir);
+    if (strcmp(fromdir, todir) != 0)
+        fsync_dir(fromdir);
+    return 0;
+}
+
+void queue_outgoing_name(const char *claim, const char *filename, char *out, size_t n)
+{
+    snprintf(out, n, "%s@%s", claim, filename);
+}
+
+/* Call fn for every outgoing entry staged for claim; returns -1 if any call failed. */
+static int each_outgoing(queue *q, const char *claim, int (*fn)(queue *, const char *, const char *, void *),
+                         void *arg)
+{
+    DIR *d = opendir(q->outgoing);
+    if (!d)
+        return -1;
+    size_t cl = strlen(claim);
+    int rc = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, claim, cl) == 0 && e->d_name[cl] == '@')
+            rc |= fn(q, e->d_name, e->d_name + cl + 1, arg);
+    }
+    closedir(d);
+    return rc ? -1 : 0;
+}
+
+static int deliver_one(queue *q, const char *staged, const char *filename, void *todir)
+{
+    return queue_move(q->outgoing, staged, (const char *)todir, filename) < 0 ? 1 : 0;
+}
+
+int queue_deliver(queue *q, const char *claim, const char *todir)
+{
+    return each_outgoing(q, claim, deliver_one, (void *)todir);
+}
+
+static int discard_one(queue *q, const char *staged, const char *filename, void *arg)
+{
+    (void)filename; (void)arg;
+    char path[8192];
+    if (join(path, sizeof(path), q->outgoing, staged) == 0)
+        unlink(path);
+    return 0;
+}
+
+void queue_discard_outgoing(queue *q, const char *claim)
+{
+    each_outgoing(q, claim, discard_one, NULL);
+}
+
+int queue_finish(queue *q, const char *claim, const char *dir, const char *note_suffix,
+                 const char *note)
+{
+    if (note) {
+        char name[1024];
+        snprintf(name, sizeof(name), "%s%s", claim, note_suffix);
+        if (queue_write_file(dir, name, note, strlen(note), 0640) < 0)
+            return -1;
+    }
+    return queue_move(q->active, claim, dir, claim) < 0 ? -1 : 0;
+}

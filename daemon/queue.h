@@ -1,0 +1,58 @@
+/*
+ * queue.h - the file side of iwmod, Postfix style: the inbox is claimed by
+ * atomic rename into queue/active; retours wait in queue/outgoing until the
+ * database has committed, then a rename delivers them to the outbox; the
+ * original ends in done/, quarantine/ (with a .reason file) or rejected/
+ * (outbound messages that failed, with a .report file). Every write is
+ * temp file + fsync + rename + fsync of the directory.
+ */
+#ifndef IWMOD_QUEUE_H
+#define IWMOD_QUEUE_H
+
+#include <stddef.h>
+
+typedef struct {
+    char inbox[4096];
+    char outbox[4096];
+    char active[4096];
+    char done[4096];
+    char quarantine[4096];
+    char rejected[4096];
+    char outgoing[4096];
+    unsigned long seq;
+} queue;
+
+/* Create the queue directories under queue_dir (mode 0750). 0 or -1 with err. */
+int queue_open(queue *q, const char *inbox, const char *outbox, const char *queue_dir,
+               char *err, size_t errsize);
+
+/* Is an inbox name one we may take? Dot files are still being written (documented convention). */
+int queue_name_acceptable(const char *name);
+
+/*
+ * Claim inbox/name into active/ under a unique claim name. Returns 0 with
+ * claim filled, 1 when the file vanished or is not a regular file (skipped;
+ * a non-regular entry is quarantined with its reason), -1 on error.
+ */
+int queue_claim(queue *q, const char *name, char *claim, size_t claimsize, char *err, size_t errsize);
+
+/* Write data durably to dir/name (temp file, fsync, rename, fsync dir). */
+int queue_write_file(const char *dir, const char *name, const void *data, size_t len, int mode);
+
+/* Rename from/a to to/b and fsync both directories. Missing source returns 1. */
+int queue_move(const char *fromdir, const char *a, const char *todir, const char *b);
+
+/* Staged outgoing file for a claim: outgoing/<claim>@<filename>. */
+void queue_outgoing_name(const char *claim, const char *filename, char *out, size_t n);
+
+/* Deliver every staged outgoing file of a claim into the outbox (or rejected/). */
+int queue_deliver(queue *q, const char *claim, const char *todir);
+
+/* Remove staged outgoing files of a claim (the transaction did not commit). */
+void queue_discard_outgoing(queue *q, const char *claim);
+
+/* Finish a claim: move active/<claim> into dir, with an optional note written first. */
+int queue_finish(queue *q, const char *claim, const char *dir, const char *note_suffix,
+                 const char *note);
+
+#endif

@@ -1,0 +1,166 @@
+#!/bin/sh
+# test_daemon.sh - iwmod end to end against a real PostgreSQL: migrations,
+# inbound 305/307/323 answered with their retours, outbound 301 forwarded,
+# refusals quarantined with a reason, our own invalid message rejected,
+# TR056 duplicates, kill -9 at each crash point finishing every message
+# exactly once, the running daemon picking up files via inotify and
+# stopping on SIGTERM, and no BSN in any log line.
+# Usage: test_daemon.sh BUILD_BIN_DIR SOURCE_DIR PG_DIR
+set -u
+BIN="$1"; SRC="$2"; PGDIR="$3"
+VALID="$SRC/tests/corpus/valid"
+T=$(mktemp -d /tmp/iwmod-daemon-XXXXXX)
+DAEMON_PID=""
+cleanup() {
+  [ -n "$DAEMON_PID" ] && kill -9 "$DAEMON_PID" 2>/dev/null
+  rm -rf "$T"
+}
+trap cleanup EXIT
+pass=0; fail=0
+check() {
+  name="$1"; shift
+  if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $name"; fi
+}
+
+BASE_DSN=$("$SRC/scripts/pg.sh" dsn "$PGDIR")
+PSQL_BASE=$(echo "$BASE_DSN" | sed 's/dbname=iwmod/dbname=postgres/')
+DB="iwmodtest_$$"
+psql "$PSQL_BASE" -qc "CREATE DATABASE $DB" || { echo "cannot create database"; exit 1; }
+DSN=$(echo "$BASE_DSN" | sed "s/dbname=iwmod/dbname=$DB/")
+sql() { psql "$DSN" -Atqc "$1"; }
+
+new_env() {  # new_env NAME: fresh directories, config and database schema
+  E="$T/$1"; mkdir -p "$E/inbox"
+  cat >"$E/iwmod.yaml" <<YAML
+identities: { gemeenten: ["0363"], aanbieders: [] }
+exchange: { inbox: $E/inbox, outbox: $E/outbox }
+queue: $E/queue
+database: { dsn: "$DSN" }
+clock: { today: 2026-11-24 }
+privacy: { pseudonym_key: "test-key" }
+YAML
+  sql "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public;" >/dev/null
+  "$BIN/iwmoctl" migrate --config "$E/iwmod.yaml" >/dev/null
+}
+drop() {  # drop FILE [NAME]: write like a well-behaved writer (dot name, then rename)
+  name=${2:-$(basename "$1")}
+  cp "$1" "$E/inbox/.$name" && mv "$E/inbox/.$name" "$E/inbox/$name"
+}
+once() {
+  "$BIN/iwmod" --config "$E/iwmod.yaml" --once 2>>"$E/log"
+  rc=$?
+  [ $rc -eq 0 ] || echo "$E: iwmod --once exited $rc" >>"$T/exit-codes"
+}
+count() { find "$1" -maxdepth 1 -type f -name "${2:-*}" 2>/dev/null | wc -l; }
+
+# ---- configuration ------------------------------------------------------
+new_env cfg
+printf 'identities: { gemeenten: ["0363"] }\nexchange: { inbox: /x, outbox: /y }\nqueue: /q\ndatabase: { dsn: "x" }\nfrobnicate: 1\n' >"$E/bad.yaml"
+"$BIN/iwmod" --config "$E/bad.yaml" --check-config 2>"$E/err"
+check "unknown key refused" test $? -ne 0
+check "error names file:line" grep -q "bad.yaml:5: unknown key 'frobnicate'" "$E/err"
+check "good config passes --check-config" "$BIN/iwmod" --config "$E/iwmod.yaml" --check-config
+"$BIN/iwmoctl" migrate --config "$E/iwmod.yaml" >"$E/out"
+check "migrate is idempotent" grep -q 'version 1' "$E/out"
+sql "INSERT INTO iwmod_schema_version VALUES (999, 'future')"
+"$BIN/iwmod" --config "$E/iwmod.yaml" --once 2>"$E/err"
+check "newer schema refused" grep -q 'newer than this iwmod' "$E/err"
+
+# ---- the chain: 301 out, 305/307/323 in, refusals -------------------------
+new_env chain
+drop "$VALID/iwmo/WMO301.xml" t301.xml
+once
+check "301 forwarded to the outbox" test -f "$E/outbox/t301.xml"
+check "301 byte-identical" cmp -s "$VALID/iwmo/WMO301.xml" "$E/outbox/t301.xml"
+check "toewijzingen recorded" test "$(sql "SELECT count(*) FROM toewijzingen")" -ge 1
+check "toewijzing history" test "$(sql "SELECT count(*) FROM toewijzing_history")" -ge 1
+drop "$VALID/iwmo/WMO305.xml"; drop "$VALID/iwmo/WMO307.xml"; drop "$VALID/iwmo/WMO323.xml"
+drop "$SRC/tests/corpus/invalid/xxe.xml"
+sed 's#Ontvanger>0363<#Ontvanger>0599<#' "$VALID/ijw/JW305.xml" >"$T/notours.xml"
+drop "$T/notours.xml"
+once
+check "306 in outbox" test "$(count "$E/outbox" 'WMO306_*')" -eq 1
+check "308 in outbox" test "$(count "$E/outbox" 'WMO308_*')" -eq 1
+check "325 in outbox" test "$(count "$E/outbox" 'WMO325_*')" -eq 1
+"$BIN/iwmoctl" validate "$E"/outbox/WMO3*_*.xml >"$E/out" 2>&1
+check "every retour validates" test $? -eq 0
+check "start recorded" test "$(sql "SELECT count(*) FROM starts")" -ge 1
+check "stop recorded" test "$(sql "SELECT count(*) FROM stops")" -ge 1
+check "xxe quarantined" test "$(count "$E/queue/quarantine" '*-xxe.xml')" -eq 1
+check "xxe reason written" grep -q doctype-forbidden "$E"/queue/quarantine/*-xxe.xml.reason
+check "not-ours quarantined" grep -q 'neither of which is one of our identities' "$E"/queue/quarantine/*-notours.xml.reason
+check "inbox empty" test "$(count "$E/inbox")" -eq 0
+check "active empty" test "$(count "$E/queue/active")" -eq 0
+check "outgoing empty" test "$(count "$E/queue/outgoing")" -eq 0
+check "every message stored" test "$(sql "SELECT count(*) FROM messages")" -eq 6
+check "raw stored compressed with sha256" test "$(sql "SELECT count(*) FROM messages WHERE length(sha256) = 32 AND length(raw) > 0")" -eq 6
+
+# TR056: the same file again is a duplicate (no second retour); a new file with a used id gets 9056
+drop "$VALID/iwmo/WMO305.xml" again305.xml
+once
+check "duplicate recognised" test "$(sql "SELECT verdict FROM messages WHERE original_name = 'again305.xml'")" = duplicate
+check "no second 306" test "$(count "$E/outbox" 'WMO306_*')" -eq 1
+sed 's#<iwmo:Begindatum>#<iwmo:Begindatum>#; s#Geslacht>2<#Geslacht>1<#' "$VALID/iwmo/WMO305.xml" >"$T/reused305.xml"
+drop "$T/reused305.xml"
+once
+check "reused identification rejected" test "$(sql "SELECT verdict FROM messages WHERE original_name = 'reused305.xml'")" = rejected
+check "9056 retour" grep -lq '<RetourCode>9056</RetourCode>' "$E"/outbox/WMO306_*
+check "two 306 now" test "$(count "$E/outbox" 'WMO306_*')" -eq 2
+
+# Our own invalid 301 is never sent
+sed 's#<Afzender>0363</Afzender>#<Afzender>0363</Afzender>#; s#Identificatie>TW2026000101<#Identificatie>TW2026000999<#; s#<iwmo:Datum>1948-05-14</iwmo:Datum>#<iwmo:Datum>1848-05-14</iwmo:Datum>#' \
+  "$VALID/iwmo/WMO301.xml" >"$T/bad301.xml"
+drop "$T/bad301.xml"
+once
+check "invalid outbound goes to rejected/" test "$(count "$E/queue/rejected" '*-bad301.xml')" -eq 1
+check "with a report" grep -q TR002 "$E"/queue/rejected/*-bad301.xml.report
+check "not forwarded" test ! -f "$E/outbox/bad301.xml"
+
+# ---- kill -9 at every crash point: each message finishes exactly once -----
+for point in after-claim before-commit after-commit after-deliver; do
+  new_env "crash-$point"
+  drop "$VALID/iwmo/WMO305.xml"
+  IWMOD_CRASH_AT=$point "$BIN/iwmod" --config "$E/iwmod.yaml" --once 2>>"$E/log"
+  check "$point: killed" test $? -eq 137
+  once
+  check "$point: one message row" test "$(sql "SELECT count(*) FROM messages")" -eq 1
+  check "$point: one start" test "$(sql "SELECT count(*) FROM starts")" -eq 2
+  check "$point: exactly one retour" test "$(count "$E/outbox" 'WMO306_*')" -eq 1
+  check "$point: one delivery row" test "$(sql "SELECT count(*) FROM deliveries")" -eq 1
+  check "$point: done" test "$(count "$E/queue/done")" -eq 1
+  check "$point: queue clean" test "$(count "$E/queue/active")$(count "$E/queue/outgoing")" = 00
+done
+
+# ---- the running daemon: inotify, SIGTERM ------------------------------------
+new_env running
+"$BIN/iwmod" --config "$E/iwmod.yaml" 2>>"$E/log" &
+DAEMON_PID=$!
+sleep 0.5
+drop "$VALID/ijw/JW305.xml"
+printf 'partial' >"$E/inbox/.incoming.xml"
+i=0; while [ "$(count "$E/outbox")" -lt 1 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+sed -i 's/0363/0599/g' "$E/iwmod.yaml"  # now wrong identities... still a valid config
+kill -HUP "$DAEMON_PID"; sleep 0.3
+check "running daemon answered" test "$(count "$E/outbox" 'JW306_*')" -eq 1
+check "dot file left alone" test -f "$E/inbox/.incoming.xml"
+printf 'identities: [oops\n' >"$E/iwmod.yaml"
+kill -HUP "$DAEMON_PID"; sleep 0.3
+check "bad reload refused, old config kept" grep -q 'reload refused' "$E/log"
+kill -TERM "$DAEMON_PID"
+wait "$DAEMON_PID"; rc=$?
+DAEMON_PID=""
+check "SIGTERM exits 0" test $rc -eq 0
+
+check "every --once run exited 0 (no sanitizer report, no error)" test ! -s "$T/exit-codes"
+[ -s "$T/exit-codes" ] && cat "$T/exit-codes" && grep -h -A5 'Sanitizer' "$T"/*/log | head -20
+
+# ---- privacy: no BSN in any log line ---------------------------------------
+bsns=$(grep -ho 'Bsn>[0-9]*<' "$VALID"/*/*.xml | tr -dc '0-9\n' | sort -u)
+leaks=0
+for b in $bsns; do grep -rq "$b" "$T"/*/log 2>/dev/null && leaks=$((leaks + 1)); done
+check "no BSN in the logs" test $leaks -eq 0
+check "logs say one line per message" grep -q 'verdict=accepted' "$T/chain/log"
+
+psql "$PSQL_BASE" -qc "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1
+echo "$pass passed, $fail failed"
+test "$fail" -eq 0
