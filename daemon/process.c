@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include "fileio.h"
 #include "log.h"
+#include "crossrules.h"
 #include "process.h"
 #include "state.h"
 #include "xmlutil.h"
@@ -240,6 +241,8 @@ static int transact_inbound(daemon_ctx *x, work *w, long long id_out[1])
         return -1;
     if (w->verdict && !strcmp(w->verdict, "duplicate"))
         return record(x, w, id_out);
+    if (cross_rules_check(&x->d, &w->r, x->cfg.pseudonym_key) < 0)
+        return -1;
     w->verdict = has_rejection(&w->r) ? "rejected" : "accepted";
     if (build_and_stage_retour(x, w) < 0 || record(x, w, id_out) < 0)
         return -1;
