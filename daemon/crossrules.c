@@ -30,6 +30,8 @@
  */
 #include <string.h>
 #include "crossrules.h"
+#include "declaratie.h"
+#include "verzoek.h"
 #include "xmlutil.h"
 
 /* The message being judged: who is gemeente and who aanbieder, and the client. */
@@ -309,9 +311,14 @@ static int technically_rejected(const iwmo_result *r)
 
 int cross_rules_check(db *d, iwmo_result *r, const char *pseudonym_key)
 {
-    (void)pseudonym_key;                /* clients are found by BSN inside the queries */
     int type = r->ident.type;
-    if (!r->doc || (type != 301 && type != 305 && type != 307) || technically_rejected(r))
+    if (!r->doc || technically_rejected(r))
+        return 0;
+    if (type == 323)
+        return declaratie_check(d, r, pseudonym_key);
+    if (type == 315 || type == 317 || type == 319)
+        return verzoek_check(d, r, pseudonym_key);
+    if (type != 301 && type != 305 && type != 307)
         return 0;
     xmlNodePtr root = xmlDocGetRootElement(r->doc);
     xmlNodePtr header = xu_child(root, "Header");

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include "declaratie.h"
 #include "state.h"
+#include "verzoek.h"
 #include "xmlutil.h"
 
 static char *compress_bytes(const char *in, size_t len, size_t *outlen)
@@ -241,6 +243,10 @@ int state_apply(db *d, long long message_id, const iwmo_result *r, const char *k
     int type = r->ident.type;
     if (type == 302)
         return apply_302(&a, root);
+    if (type == 323 || type == 325)
+        return declaratie_apply(d, message_id, r, key);
+    if (type >= 315 && type <= 320)
+        return verzoek_apply(d, message_id, r, key);
     if (type != 301 && type != 305 && type != 307)
         return 0;                       /* verzoeken and declaraties: issue 5 */
     xmlNodePtr cl = xu_child(root, "Client");

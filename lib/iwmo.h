@@ -172,6 +172,14 @@ typedef struct {
  */
 xmlDocPtr iwmo_retour_build(const iwmo_result *r, const iwmo_retour_opts *o, const char **why);
 
+/*
+ * The retourcodes the retour gives berichtklasse cls (a Client, Prestatie,
+ * StartProduct, Declaratie, ...) for the cross-message and external findings
+ * that belong to it (not to a class inside it). Writes up to max codes to
+ * out and returns how many; 0 means the class itself is clean.
+ */
+int iwmo_class_codes(const iwmo_result *r, xmlNodePtr cls, const char **out, int max);
+
 /* The namespace of a message type: http://www.istandaarden.nl/iwmo/3_2/wmo305/schema. */
 void iwmo_msgtype_namespace(const iwmo_msgtype *t, char *out, size_t n);
 void iwmo_basisschema_namespace(iwmo_standard s, char *out, size_t n);

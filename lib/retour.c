@@ -380,3 +380,12 @@ xmlDocPtr iwmo_retour_build(const iwmo_result *r, const iwmo_retour_opts *o, con
     *why = NULL;
     return b.doc;
 }
+
+int iwmo_class_codes(const iwmo_result *r, xmlNodePtr cls, const char **out, int max)
+{
+    codes c = codes_for(r, cls);
+    int n = c.n < max ? c.n : max;
+    for (int i = 0; i < n; i++)
+        out[i] = c.v[i];
+    return n;
+}
