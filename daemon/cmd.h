@@ -8,6 +8,7 @@
 int cmd_validate(int argc, char **argv);
 int cmd_retour(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
+int cmd_events(int argc, char **argv);
 
 /* Options shared by the commands that check messages. */
 typedef struct {

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/stat.h>
 #include <yaml.h>
+#include <zmq.h>
 #include "config.h"
 
 struct reader {
@@ -137,6 +139,9 @@ STRING_KEY(k_schemas_dir, schemas_dir)
 STRING_KEY(k_data_dir, data_dir)
 STRING_KEY(k_pseudonym_key, pseudonym_key)
 STRING_KEY(k_xslt_versie, xslt_versie)
+STRING_KEY(k_events_bind, events_bind)
+STRING_KEY(k_events_secret, events_curve_secret_file)
+STRING_KEY(k_events_public, events_curve_public_file)
 
 static void k_today(struct reader *r, yaml_node_t *v, config *c, const char *key)
 {
@@ -161,6 +166,23 @@ static long positive_number(struct reader *r, yaml_node_t *v, const char *key)
         return 0;
     }
     return n;
+}
+
+static void k_retention_days(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    c->events_retention_days = (int)positive_number(r, v, key);
+}
+
+static void k_start_delay_ms(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    const char *s = scalar(v);
+    char *end;
+    long n = s ? strtol(s, &end, 10) : -1;
+    if (!s || *end || n < 0 || n > 60000) {
+        fail(r, v, "'%s' wants a whole number of milliseconds from 0 to 60000", key);
+        return;
+    }
+    c->events_start_delay_ms = (int)n;
 }
 
 static void k_max_bytes(struct reader *r, yaml_node_t *v, config *c, const char *key)
@@ -241,11 +263,115 @@ static void k_rules(struct reader *r, yaml_node_t *v, config *c, const char *key
     walk_mapping(r, v, keys, c, key);
 }
 
+/* ---- events: ------------------------------------------------------------ */
+
+int config_endpoint_local(const char *ep)
+{
+    static const char *const local[] = {"tcp://127.0.0.1:", "tcp://[::1]:", "tcp://localhost:", NULL};
+    if (strncmp(ep, "ipc://", 6) == 0 && ep[6])
+        return 1;
+    for (int i = 0; local[i]; i++)
+        if (strncmp(ep, local[i], strlen(local[i])) == 0 && ep[strlen(local[i])])
+            return 1;
+    return 0;
+}
+
+static yaml_node_t *value_of(struct reader *r, yaml_node_t *map, const char *name)
+{
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+        const char *k = scalar(yaml_document_get_node(r->doc, p->key));
+        if (k && strcmp(k, name) == 0)
+            return yaml_document_get_node(r->doc, p->value);
+    }
+    return NULL;
+}
+
+/* One Z85 key: the first line that is 40 valid Z85 characters (other lines are ignored). */
+static int read_key_file(const char *path, int secret, char out[41], const char **why)
+{
+    struct stat st;
+    FILE *fp = fopen(path, "r");
+    *why = "cannot be read";
+    if (!fp)
+        return -1;
+    if (secret && fstat(fileno(fp), &st) == 0 && (st.st_mode & 077)) {
+        fclose(fp);
+        *why = "may be read by others (chmod 600 it)";
+        return -1;
+    }
+    char line[256];
+    uint8_t raw[32];
+    int found = 0;
+    while (!found && fgets(line, sizeof(line), fp)) {
+        line[strcspn(line, " \t\r\n")] = '\0';
+        found = strlen(line) == 40 && zmq_z85_decode(raw, line);
+    }
+    fclose(fp);
+    *why = "does not hold a 40-character Z85 CURVE key";
+    if (!found)
+        return -1;
+    memcpy(out, line, 41);             /* 40 characters and the NUL */
+    return 0;
+}
+
+static void check_curve(struct reader *r, yaml_node_t *map, config *c)
+{
+    yaml_node_t *sn = value_of(r, map, "curve_secret_key_file"), *pn = value_of(r, map, "curve_public_key_file");
+    if (!sn && !pn)
+        return;
+    if (!sn || !pn) {
+        fail(r, sn ? sn : pn, "%sCURVE wants both curve_secret_key_file and curve_public_key_file", "");
+        return;
+    }
+    if (!zmq_has("curve")) {
+        fail(r, sn, "%sthis libzmq was built without CURVE support (zmq_has(\"curve\") is 0); "
+                    "remove the curve keys or install a libzmq with CURVE", "");
+        return;
+    }
+    const char *why;
+    char derived[41];
+    if (read_key_file(c->events_curve_secret_file, 1, c->events_curve_secret, &why) < 0)
+        fail(r, sn, "curve_secret_key_file %s", why);
+    else if (read_key_file(c->events_curve_public_file, 0, c->events_curve_public, &why) < 0)
+        fail(r, pn, "curve_public_key_file %s", why);
+    else if (zmq_curve_public(derived, c->events_curve_secret) < 0 || strcmp(derived, c->events_curve_public))
+        fail(r, pn, "%scurve_public_key_file does not belong to curve_secret_key_file", "");
+}
+
+static void check_bind(struct reader *r, yaml_node_t *map, config *c)
+{
+    yaml_node_t *bn = value_of(r, map, "bind");
+    if (!c->events_bind)
+        return;
+    if (strncmp(c->events_bind, "tcp://", 6) && strncmp(c->events_bind, "ipc://", 6)) {
+        fail(r, bn, "events.bind '%s' wants a tcp:// or ipc:// endpoint", c->events_bind);
+        return;
+    }
+    if (!config_endpoint_local(c->events_bind) && !c->events_curve_secret[0])
+        fail(r, bn, "events.bind '%s' is not loopback (127.0.0.1, [::1], localhost) or ipc://; "
+                    "binding it without CURVE is refused (set curve_secret_key_file and "
+                    "curve_public_key_file)", c->events_bind);
+}
+
+static void k_events(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    static const struct key keys[] = {
+        {"bind", k_events_bind},  {"retention_days", k_retention_days}, {"start_delay_ms", k_start_delay_ms},
+        {"curve_secret_key_file", k_events_secret}, {"curve_public_key_file", k_events_public}, {NULL, NULL}};
+    walk_mapping(r, v, keys, c, key);
+    if (r->failed)
+        return;
+    check_curve(r, v, c);
+    if (!r->failed)
+        check_bind(r, v, c);
+}
+
 static const struct key top_keys[] = {
     {"identities", k_identities}, {"exchange", k_exchange}, {"queue", k_queue},
     {"database", k_database},     {"schemas", k_schemas},   {"data", k_data},
     {"clock", k_clock},           {"limits", k_limits},     {"log", k_log},
-    {"privacy", k_privacy},       {"rules", k_rules},       {NULL, NULL},
+    {"privacy", k_privacy},       {"rules", k_rules},       {"events", k_events},
+    {NULL, NULL},
 };
 
 static void require(struct reader *r, const void *field, const char *name)
@@ -272,6 +398,8 @@ int config_load(const char *path, config *cfg, char *err, size_t errsize)
 {
     memset(cfg, 0, sizeof(*cfg));
     cfg->log_level = LOG_INFO;
+    cfg->events_retention_days = 30;
+    cfg->events_start_delay_ms = 500;
     FILE *fp = fopen(path, "rb");
     if (!fp) {
         snprintf(err, errsize, "%s: cannot open", path);
@@ -320,6 +448,9 @@ void config_free(config *c)
     free(c->today);
     free(c->pseudonym_key);
     free(c->xslt_versie);
+    free(c->events_bind);
+    free(c->events_curve_secret_file);
+    free(c->events_curve_public_file);
     memset(c, 0, sizeof(*c));
 }
 

@@ -26,11 +26,22 @@ typedef struct {
     int log_level;                      /* syslog priority: 3 err .. 7 debug */
     char *pseudonym_key;                /* secret for client pseudonyms (HMAC) */
     char *xslt_versie;                  /* XsltVersie reported with 0001 rejections */
+    /* events: (docs/events.md) */
+    char *events_bind;                  /* PUB endpoint; NULL: events are only kept for replay */
+    int events_retention_days;          /* published events older than this are deleted */
+    int events_start_delay_ms;          /* pause between bind and the first send at start */
+    char *events_curve_secret_file;     /* CURVE server keys (Z85 text files); both or neither */
+    char *events_curve_public_file;
+    char events_curve_secret[41];       /* their contents, checked at load; "" without CURVE */
+    char events_curve_public[41];
 } config;
 
 /* Parse path into cfg. Returns 0, or -1 with "file:line: message" in err. */
 int config_load(const char *path, config *cfg, char *err, size_t errsize);
 void config_free(config *cfg);
+
+/* Is endpoint a loopback tcp address or ipc://, the only ones allowed without CURVE? */
+int config_endpoint_local(const char *endpoint);
 
 /* Is code one of our gemeenten / aanbieders? */
 int config_is_ours(const config *cfg, const char *code);

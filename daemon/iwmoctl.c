@@ -3,6 +3,7 @@
  *   validate   identify, parse, validate and apply the rules to message files
  *   retour     print the retourbericht a message alone produces
  *   migrate    create or upgrade the database schema
+ *   events     replay stored events or follow the live ones
  * Exit status 2 is always a usage error.
  */
 #include <stdio.h>
@@ -20,6 +21,8 @@ static void usage(FILE *out)
             "           print the retourbericht the message alone produces\n"
             "  migrate --config FILE\n"
             "           create or upgrade the database schema\n"
+            "  events --config FILE [--since SEQ] [--topic PREFIX] [--count N] [--connect ENDPOINT]\n"
+            "           replay events after SEQ, or follow the daemon's live events\n"
             "  help     this text\n");
 }
 
@@ -34,6 +37,8 @@ int main(int argc, char **argv)
         return cmd_validate(argc - 1, argv + 1);
     if (strcmp(cmd, "migrate") == 0)
         return cmd_migrate(argc - 1, argv + 1);
+    if (strcmp(cmd, "events") == 0)
+        return cmd_events(argc - 1, argv + 1);
     if (strcmp(cmd, "retour") == 0)
         return cmd_retour(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {

@@ -20,11 +20,13 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "events.h"
 #include "log.h"
 #include "process.h"
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;
+static events_pub *publisher;           /* events.c: sends committed events after each message */
 
 static void on_stop(int sig)
 {
@@ -98,14 +100,23 @@ static entry *list_dir(const char *dir, int only_acceptable, size_t *n)
     return v;
 }
 
+/* Send every committed, unsent event; failures leave them pending for the next try. */
+static void publish_events(daemon_ctx *x)
+{
+    if (publisher && events_publish_pending(publisher, &x->d) < 0)
+        log_msg(LOG_ERR, "events: %s; they stay pending", x->d.err);
+}
+
 /* Process every claim in active/ (left by a crash, or waiting for a retry). 0 = all done. */
 static int drain_active(daemon_ctx *x)
 {
     size_t n;
     entry *v = list_dir(x->q.active, 0, &n);
     int retry = 0;
-    for (size_t i = 0; v && i < n && !stop_requested; i++)
+    for (size_t i = 0; v && i < n && !stop_requested; i++) {
         retry |= process_claim(x, v[i].name) == PROC_RETRY;
+        publish_events(x);
+    }
     free(v);
     return retry;
 }
@@ -125,6 +136,7 @@ static int drain_inbox(daemon_ctx *x)
             continue;
         crash_point(x, "after-claim");
         retry |= process_claim(x, claim) == PROC_RETRY;
+        publish_events(x);
     }
     free(v);
     return retry;
@@ -159,11 +171,20 @@ static int open_all(daemon_ctx *x, const char *config_path, int check_only)
         log_msg(LOG_ERR, "%s", x->d.err);
         return -1;
     }
+    publisher = events_open(&x->cfg, err, sizeof(err));
+    if (!publisher) {
+        log_msg(LOG_ERR, "%s", err);
+        return -1;
+    }
+    if (events_expire(publisher, &x->d, x->cfg.events_retention_days, 1) < 0)
+        log_msg(LOG_ERR, "events: retention: %s", x->d.err);
     return 0;
 }
 
 static void close_all(daemon_ctx *x)
 {
+    events_close(publisher);
+    publisher = NULL;
     db_close(&x->d);
     checker_close(&x->chk);
     config_free(&x->cfg);
@@ -203,6 +224,9 @@ static int run_loop(daemon_ctx *x, const char *config_path)
         return 1;
     }
     log_msg(LOG_NOTICE, "iwmod started; watching %s", x->q.inbox);
+    if (x->cfg.events_bind)             /* let subscribers waiting to reconnect rejoin first */
+        poll(NULL, 0, x->cfg.events_start_delay_ms);
+    publish_events(x);
     int backoff = 0;
     while (!stop_requested) {
         if (reload_requested) {
@@ -212,6 +236,9 @@ static int run_loop(daemon_ctx *x, const char *config_path)
         if (!db_ok(&x->d))
             log_msg(LOG_ERR, "%s", x->d.err);
         int retry = drain_active(x) | drain_inbox(x);
+        publish_events(x);
+        if (events_expire(publisher, &x->d, x->cfg.events_retention_days, 0) < 0)
+            log_msg(LOG_ERR, "events: retention: %s", x->d.err);
         backoff = retry ? (backoff ? (backoff < 30000 ? backoff * 2 : 30000) : 500) : 0;
         struct pollfd pfd = {in, POLLIN, 0};
         if (poll(&pfd, 1, backoff ? backoff : 1000) > 0) {
@@ -264,8 +291,10 @@ int main(int argc, char **argv)
     int rc = 0;
     if (check)
         printf("%s: configuration is valid\n", config_path);
-    else if (once)
+    else if (once) {
+        publish_events(&x);
         rc = (drain_active(&x) | drain_inbox(&x)) ? 1 : 0;
+    }
     else
         rc = run_loop(&x, config_path);
     close_all(&x);

@@ -20,6 +20,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "crossrules.h"
+#include "events.h"
 #include "process.h"
 #include "state.h"
 #include "xmlutil.h"
@@ -276,18 +277,28 @@ static int transact_outbound(daemon_ctx *x, work *w, long long id_out[1])
                    stage(x, w, w->original, w->buf, w->len) == 0 ? 0 : -1;
 }
 
+static int transact_message(daemon_ctx *x, work *w, long long *id_out)
+{
+    if (w->verdict)                     /* decided without the database: just record */
+        return record(x, w, id_out);
+    if (!strcmp(w->direction, "out"))
+        return transact_outbound(x, w, id_out);
+    if (w->r.ident.msgtype->is_retour) {
+        w->verdict = "recorded";
+        return record(x, w, id_out) < 0 ? -1 : state_apply(&x->d, *id_out, &w->r, x->cfg.pseudonym_key);
+    }
+    return transact_inbound(x, w, id_out);
+}
+
+/* The message's events, in its own transaction (the outbox; published after COMMIT). */
 static int transact(daemon_ctx *x, work *w)
 {
     long long id = 0;
-    if (w->verdict)                     /* decided without the database: just record */
-        return record(x, w, &id);
-    if (!strcmp(w->direction, "out"))
-        return transact_outbound(x, w, &id);
-    if (w->r.ident.msgtype->is_retour) {
-        w->verdict = "recorded";
-        return record(x, w, &id) < 0 ? -1 : state_apply(&x->d, id, &w->r, x->cfg.pseudonym_key);
-    }
-    return transact_inbound(x, w, &id);
+    if (transact_message(x, w, &id) < 0)
+        return -1;
+    events_message m = {w->claim, &w->r, w->direction, w->verdict, w->sender, w->receiver,
+                        w->bericht_id, w->retour_file, id, x->cfg.pseudonym_key};
+    return events_record_message(&x->d, &m);
 }
 
 /* ---- one claim ---------------------------------------------------------- */
@@ -352,6 +363,7 @@ proc_status process_claim(daemon_ctx *x, const char *claim)
     crash_point(x, "after-commit");
     st = finish_committed(x, claim, w.verdict, w.direction, w.note);
     log_outcome(&w);
+    crash_point(x, "before-publish");   /* events committed, not yet sent (iwmod.c sends them) */
 out:
     work_free(&w);
     return st;

@@ -57,8 +57,24 @@ static xmlNodePtr preorder_next(xmlNodePtr root, xmlNodePtr cur)
     return NULL;
 }
 
+/*
+ * A parsed document keeps its element names in a dictionary, so a name to
+ * look for can be turned into the dictionary's pointer once and compared by
+ * address while walking; a name the dictionary lacks occurs nowhere. The
+ * DOM calls that add nodes to such a document intern their names too.
+ */
 xmlNodePtr xu_next_desc(xmlNodePtr root, xmlNodePtr cur, const char *local)
 {
+    xmlDictPtr dict = cur->doc ? cur->doc->dict : NULL;
+    if (local && dict) {
+        const xmlChar *want = xmlDictExists(dict, BAD_CAST local, -1);
+        if (!want)
+            return NULL;
+        for (xmlNodePtr n = preorder_next(root, cur); n; n = preorder_next(root, n))
+            if (n->name == want && n->type == XML_ELEMENT_NODE)
+                return n;
+        return NULL;
+    }
     for (xmlNodePtr n = preorder_next(root, cur); n; n = preorder_next(root, n))
         if (xu_is(n, local))
             return n;

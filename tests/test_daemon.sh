@@ -61,7 +61,7 @@ check "unknown key refused" test $? -ne 0
 check "error names file:line" grep -q "bad.yaml:5: unknown key 'frobnicate'" "$E/err"
 check "good config passes --check-config" "$BIN/iwmod" --config "$E/iwmod.yaml" --check-config
 "$BIN/iwmoctl" migrate --config "$E/iwmod.yaml" >"$E/out"
-check "migrate is idempotent" grep -q 'version 1' "$E/out"
+check "migrate is idempotent" grep -q 'schema at version [1-9]' "$E/out"
 sql "INSERT INTO iwmod_schema_version VALUES (999, 'future')"
 "$BIN/iwmod" --config "$E/iwmod.yaml" --once 2>"$E/err"
 check "newer schema refused" grep -q 'newer than this iwmod' "$E/err"
