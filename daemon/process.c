@@ -11,6 +11,7 @@
  * committed (then staged files are discarded and the claim is processed
  * again from scratch). So kill -9 at any point finishes every message once.
  */
+#include <errno.h>
 #include <openssl/evp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -140,6 +141,28 @@ static void read_header(work *w)
     xu_text(h, "BerichtIdentificatie/Dagtekening", w->bericht_datum, sizeof(w->bericht_datum));
 }
 
+/* Any finding at the technical levels (XSD 1, intra-message rules 2)? */
+static int has_technical_rejection(const iwmo_result *r)
+{
+    for (size_t i = 0; i < r->findings.count; i++)
+        if (r->findings.items[i].level == 1 || r->findings.items[i].level == 2)
+            return 1;
+    return 0;
+}
+
+/*
+ * Does an inbound heenbericht change state? An accepted one does. A 323 is
+ * judged per Prestatie (OP303): unless it was rejected technically, its
+ * approved lines count even when others are rejected, and the declaratie
+ * module reads each line's own codes.
+ */
+static int applies_state(const work *w)
+{
+    if (!strcmp(w->verdict, "accepted"))
+        return 1;
+    return w->r.ident.type == 323 && !has_technical_rejection(&w->r);
+}
+
 static int has_rejection(const iwmo_result *r)
 {
     for (size_t i = 0; i < r->findings.count; i++)
@@ -247,7 +270,7 @@ static int transact_inbound(daemon_ctx *x, work *w, long long id_out[1])
     w->verdict = has_rejection(&w->r) ? "rejected" : "accepted";
     if (build_and_stage_retour(x, w) < 0 || record(x, w, id_out) < 0)
         return -1;
-    if (!strcmp(w->verdict, "accepted") && state_apply(&x->d, *id_out, &w->r, x->cfg.pseudonym_key) < 0)
+    if (applies_state(w) && state_apply(&x->d, *id_out, &w->r, x->cfg.pseudonym_key) < 0)
         return -1;
     if (!w->retour)
         return 0;
@@ -339,7 +362,16 @@ proc_status process_claim(daemon_ctx *x, const char *claim)
     original_name(claim, w.original, sizeof(w.original));
     char path[8192];
     snprintf(path, sizeof(path), "%s/%s", x->q.active, claim);
-    if (read_file_bounded(path, x->chk.limits.max_bytes, &w.buf, &w.len) < 0) {
+    if (read_file_bounded(path, x->chk.limits.max_bytes, &w.buf, &w.len) < 0 &&
+        (errno == EINVAL || errno == ELOOP)) {
+        /* A FIFO, symlink, directory or device dropped into the inbox: never read, never retried. */
+        log_msg(LOG_WARNING, "file=%s verdict=quarantined reason=not-a-regular-file", w.original);
+        st = queue_finish(&x->q, claim, x->q.quarantine, ".reason",
+                          "quarantined: not a regular file (a symlink, FIFO, directory or device); "
+                          "iwmod reads only regular files\n") < 0 ? PROC_RETRY : PROC_DONE;
+        return st;
+    }
+    if (!w.buf) {
         log_msg(LOG_ERR, "%s: cannot read the claimed file", claim);
         return PROC_RETRY;
     }

@@ -95,6 +95,17 @@ check "outgoing empty" test "$(count "$E/queue/outgoing")" -eq 0
 check "every message stored" test "$(sql "SELECT count(*) FROM messages")" -eq 6
 check "raw stored compressed with sha256" test "$(sql "SELECT count(*) FROM messages WHERE length(sha256) = 32 AND length(raw) > 0")" -eq 6
 
+# Hostile entries: a symlink, a FIFO and an oversized file are quarantined with a reason, never read
+ln -s /etc/passwd "$E/inbox/link.xml"
+mkfifo "$E/inbox/pipe.xml"
+head -c 30000000 /dev/zero | tr '\0' 'a' >"$E/inbox/huge.xml"
+timeout 60 "$BIN/iwmod" --config "$E/iwmod.yaml" --once 2>>"$E/log"
+check "hostile files handled in bounded time" test $? -eq 0
+check "symlink quarantined" grep -q 'not a regular file' "$E"/queue/quarantine/*-link.xml.reason
+check "fifo quarantined" grep -q 'not a regular file' "$E"/queue/quarantine/*-pipe.xml.reason
+check "oversized quarantined (OP179)" grep -q 'too-large: OP179' "$E"/queue/quarantine/*-huge.xml.reason
+check "nothing left in active" test "$(ls "$E/queue/active" | wc -l)" -eq 0
+
 # TR056: the same file again is a duplicate (no second retour); a new file with a used id gets 9056
 drop "$VALID/iwmo/WMO305.xml" again305.xml
 once
