@@ -171,6 +171,12 @@ static int has_rejection(const iwmo_result *r)
     return 0;
 }
 
+/* Retourberichten other than the 325 carry the heenbericht's header unchanged. */
+static int copies_heen_header(const iwmo_msgtype *t)
+{
+    return t && t->is_retour && t->type != 325;
+}
+
 /* Decide direction and verdict for everything that needs no database. */
 static void classify(daemon_ctx *x, work *w)
 {
@@ -182,6 +188,12 @@ static void classify(daemon_ctx *x, work *w)
     }
     read_header(w);
     int to_us = config_is_ours(&x->cfg, w->receiver), from_us = config_is_ours(&x->cfg, w->sender);
+    if (copies_heen_header(w->r.ident.msgtype)) {
+        /* A retour repeats the header of the heenbericht it answers (IV028): its Afzender
+         * is the party that sent the heenbericht. One whose Afzender is ours comes back to us. */
+        to_us = from_us;
+        from_us = 0;
+    }
     if (!to_us && !from_us) {
         w->verdict = "quarantined";
         char line[256];

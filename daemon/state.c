@@ -207,7 +207,8 @@ static int apply_302(struct apply *a, xmlNodePtr root)
 {
     char bid[32], nr[32], code[8];
     xmlNodePtr header = xu_child(root, "Header");
-    const char *p[] = {TXT(header, "BerichtIdentificatie/Identificatie", bid), a->standard, a->receiver};
+    /* The 302 repeats our 301's header: its Afzender is the gemeente that sent the 301. */
+    const char *p[] = {TXT(header, "BerichtIdentificatie/Identificatie", bid), a->standard, a->sender};
     int rejected_any = xu_first_desc(root, "ToegewezenProduct") != NULL;
     int header_rejects = 0;
     for (xmlNodePtr c = xu_first_desc(xu_child(header, "RetourCodes"), "RetourCode"); c; c = xu_next(c, "RetourCode"))
@@ -223,7 +224,7 @@ static int apply_302(struct apply *a, xmlNodePtr root)
     for (xmlNodePtr tp = xu_first_desc(root, "ToegewezenProduct"); tp; tp = xu_next_desc(root, tp, "ToegewezenProduct")) {
         char rc[8];
         int ok = strcmp(xu_text(tp, "RetourCodes/RetourCode", rc, sizeof(rc)), "0200") == 0;
-        const char *q[] = {ok ? "accepted" : "rejected", a->standard, a->receiver, TXT(tp, "ToewijzingNummer", nr)};
+        const char *q[] = {ok ? "accepted" : "rejected", a->standard, a->sender, TXT(tp, "ToewijzingNummer", nr)};
         if (db_run(a->d, "UPDATE toewijzingen SET retour_status = $1 WHERE standard = $2 AND gemeente = $3 "
                          "AND toewijzing_nummer = $4", 4, q) < 0)
             return -1;
@@ -258,7 +259,8 @@ int state_apply(db *d, long long message_id, const iwmo_result *r, const char *k
         if (rc < 0)
             return -1;
     }
-    return 0;
+    /* A 301 may honour a verzoek (ReferentieAanbieder): let the verzoek module see it. */
+    return type == 301 ? verzoek_apply(d, message_id, r, key) : 0;
 }
 
 int state_insert_delivery(db *d, long long message_id, const char *kind, int retour_type,

@@ -74,6 +74,14 @@ check "301 forwarded to the outbox" test -f "$E/outbox/t301.xml"
 check "301 byte-identical" cmp -s "$VALID/iwmo/WMO301.xml" "$E/outbox/t301.xml"
 check "toewijzingen recorded" test "$(sql "SELECT count(*) FROM toewijzingen")" -ge 1
 check "toewijzing history" test "$(sql "SELECT count(*) FROM toewijzing_history")" -ge 1
+# The aanbieder's 302 answers our 301: it repeats our header (Afzender 0363), so it is inbound
+"$BIN/iwmoctl" retour --today 2026-11-24 --id RET302 "$VALID/iwmo/WMO301.xml" >"$T/answer302.xml" 2>/dev/null
+drop "$T/answer302.xml"
+once
+check "302 recorded as inbound" test "$(sql "SELECT direction || ' ' || verdict FROM messages WHERE original_name = 'answer302.xml'")" = "in recorded"
+check "302 not forwarded" test ! -f "$E/outbox/answer302.xml"
+check "302 accepts our toewijzingen" test "$(sql "SELECT count(*) FROM toewijzingen WHERE retour_status = 'accepted'")" -ge 1
+check "no toewijzing left awaiting" test "$(sql "SELECT count(*) FROM toewijzingen WHERE retour_status = 'awaiting'")" -eq 0
 drop "$VALID/iwmo/WMO305.xml"; drop "$VALID/iwmo/WMO307.xml"; drop "$VALID/iwmo/WMO323.xml"
 drop "$SRC/tests/corpus/invalid/xxe.xml"
 sed 's#Ontvanger>0363<#Ontvanger>0599<#' "$VALID/ijw/JW305.xml" >"$T/notours.xml"
@@ -92,8 +100,8 @@ check "not-ours quarantined" grep -q 'neither of which is one of our identities'
 check "inbox empty" test "$(count "$E/inbox")" -eq 0
 check "active empty" test "$(count "$E/queue/active")" -eq 0
 check "outgoing empty" test "$(count "$E/queue/outgoing")" -eq 0
-check "every message stored" test "$(sql "SELECT count(*) FROM messages")" -eq 6
-check "raw stored compressed with sha256" test "$(sql "SELECT count(*) FROM messages WHERE length(sha256) = 32 AND length(raw) > 0")" -eq 6
+check "every message stored" test "$(sql "SELECT count(*) FROM messages")" -eq 7
+check "raw stored compressed with sha256" test "$(sql "SELECT count(*) FROM messages WHERE length(sha256) = 32 AND length(raw) > 0")" -eq 7
 
 # Hostile entries: a symlink, a FIFO and an oversized file are quarantined with a reason, never read
 ln -s /etc/passwd "$E/inbox/link.xml"
