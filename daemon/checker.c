@@ -95,6 +95,7 @@ int checker_open(checker *c, const checker_opts *o, char *err, size_t errsize)
         return -1;
     }
     c->env.ref = c->ref;
+    c->envschema = iwmo_envschema_new(find_schemas_dir(o->schemas_dir));
     return 0;
 }
 
@@ -102,6 +103,9 @@ void checker_close(checker *c)
 {
     iwmo_schemaset_free(c->schemas);
     iwmo_refdata_free(c->ref);
+    if (c->envschema)
+        iwmo_envschema_free(c->envschema);
+    c->envschema = NULL;
     c->schemas = NULL;
     c->ref = NULL;
 }
@@ -119,7 +123,63 @@ void checker_run(checker *c, const char *path, iwmo_result *r)
                           err == EINVAL ? "not a regular file" : strerror(err));
         return;
     }
-    iwmo_check_message(c->schemas, &c->limits, buf, len, r);
-    iwmo_check_rules(&c->env, r);
+    checker_wrapping wr;
+    checker_run_buffer(c, buf, len, r, &wr);
+    checker_wrapping_free(&wr);
     free(buf);
+}
+
+/* Start r as a refused result holding the findings of an outer layer. */
+static void refused(iwmo_result *r, const iwmo_limits *lim, iwmo_findings *outer)
+{
+    memset(r, 0, sizeof(*r));
+    r->findings = *outer;
+    r->findings.max_findings = lim->max_findings;
+}
+
+void checker_run_buffer(checker *c, const char *buf, size_t len, iwmo_result *r,
+                        checker_wrapping *wr)
+{
+    memset(wr, 0, sizeof(*wr));
+    iwmo_findings outer;
+    iwmo_findings_init(&outer, c->limits.max_findings);
+    if (iwmo_zip_detect(buf, len)) {
+        if (iwmo_zip_extract(buf, len, &c->limits, NULL, &wr->zip_payload, &len, wr->zip_entry,
+                             sizeof(wr->zip_entry), &outer) < 0) {
+            refused(r, &c->limits, &outer);
+            return;
+        }
+        wr->from_zip = 1;
+        buf = wr->zip_payload;
+    }
+    if (iwmo_envelope_detect(buf, len) != IWMO_ENV_NONE) {
+        if (!c->envschema) {
+            iwmo_findings_add(&outer, 0, "schema-unavailable", "", "the StUF-GGk envelope schema "
+                              "(ggk/ggk-envelop.xsd) is not installed in the schema directory");
+            refused(r, &c->limits, &outer);
+            return;
+        }
+        if (iwmo_envelope_unwrap(c->envschema, buf, len, &c->limits, &wr->env, &outer) < 0) {
+            refused(r, &c->limits, &outer);
+            return;
+        }
+        buf = wr->env.payload;
+        len = wr->env.payload_len;
+    }
+    iwmo_findings_free(&outer);
+    iwmo_check_message(c->schemas, &c->limits, buf, len, r);
+    if (wr->env.kind != IWMO_ENV_NONE && r->identified &&
+        iwmo_envelope_check(&wr->env, r->doc, &r->ident, &r->findings) < 0) {
+        r->identified = 0;              /* the envelope contradicts its payload: refuse it */
+        r->valid = 0;
+        return;
+    }
+    iwmo_check_rules(&c->env, r);
+}
+
+void checker_wrapping_free(checker_wrapping *wr)
+{
+    iwmo_envelope_free(&wr->env);
+    free(wr->zip_payload);
+    wr->zip_payload = NULL;
 }

@@ -7,6 +7,7 @@
 #define IWMOD_CHECKER_H
 
 #include "iwmo.h"
+#include "iwmo_envelope.h"
 
 typedef struct {
     const char *schemas_dir;    /* NULL: found automatically */
@@ -17,6 +18,7 @@ typedef struct {
 
 typedef struct {
     iwmo_schemaset *schemas;
+    iwmo_envschema *envschema;  /* StUF-GGk envelope XSD; NULL when not installed */
     iwmo_refdata *ref;
     iwmo_limits limits;
     iwmo_rule_env env;
@@ -28,6 +30,23 @@ void checker_close(checker *c);
 
 /* Read and check one file ("-" = stdin) through schemas and rules. */
 void checker_run(checker *c, const char *path, iwmo_result *r);
+
+/* How a message arrived: bare, in a StUF-GGk envelope, and/or in a VECOZO ZIP. */
+typedef struct {
+    iwmo_envelope env;          /* env.kind IWMO_ENV_NONE for a bare message */
+    int from_zip;
+    char zip_entry[256];
+    char *zip_payload;          /* owned: the entry's bytes */
+} checker_wrapping;
+
+/*
+ * Unpack a ZIP delivery and a StUF-GGk envelope when present, then check the
+ * message inside (schemas, rules) and the envelope's routing against it. A
+ * refusal at either layer is a finding in r with the chain's error code.
+ */
+void checker_run_buffer(checker *c, const char *buf, size_t len, iwmo_result *r,
+                        checker_wrapping *wr);
+void checker_wrapping_free(checker_wrapping *wr);
 
 /* The system date in local time. */
 iwmo_date checker_system_today(void);

@@ -139,6 +139,26 @@ static int apply_one(db *d, const struct migration *m)
     return db_run(d, "INSERT INTO iwmod_schema_version (version, name) VALUES ($1, $2)", 2, p);
 }
 
+/* Is migration version v recorded as applied? 1 yes, 0 no, -1 error. */
+static int applied(db *d, int v)
+{
+    char ver[16];
+    snprintf(ver, sizeof(ver), "%d", v);
+    const char *p[] = {ver};
+    PGresult *r = db_exec(d, "SELECT 1 FROM iwmod_schema_version WHERE version = $1", 1, p, NULL, 0);
+    if (!r)
+        return -1;
+    int yes = PQntuples(r) > 0;
+    PQclear(r);
+    return yes;
+}
+
+/*
+ * Apply every migration this build carries that the database lacks, in
+ * version order. Missing ones are found by set, not by "newer than the
+ * highest", so a migration that landed after a later-numbered one is still
+ * applied on databases that already had the later one.
+ */
 int db_migrate(db *d)
 {
     if (db_begin(d) < 0)
@@ -156,9 +176,11 @@ int db_migrate(db *d)
                  have, db_known_version());
         goto fail;
     }
-    for (int i = 0; i < iwmod_migration_count; i++)
-        if (iwmod_migrations[i].version > have && apply_one(d, &iwmod_migrations[i]) < 0)
+    for (int i = 0; i < iwmod_migration_count; i++) {
+        int a = applied(d, iwmod_migrations[i].version);
+        if (a < 0 || (a == 0 && apply_one(d, &iwmod_migrations[i]) < 0))
             goto fail;
+    }
     return db_commit(d);
 fail:
     db_rollback(d);
@@ -175,10 +197,15 @@ int db_check_version(db *d)
                  "upgrade iwmod", have, db_known_version());
         return -1;
     }
-    if (have < db_known_version()) {
-        snprintf(d->err, sizeof(d->err), "database schema version %d is older than this iwmod (%d); "
-                 "run 'iwmoctl migrate'", have, db_known_version());
-        return -1;
+    for (int i = 0; i < iwmod_migration_count; i++) {
+        int a = have ? applied(d, iwmod_migrations[i].version) : 0;
+        if (a < 0)
+            return -1;
+        if (a == 0) {
+            snprintf(d->err, sizeof(d->err), "database schema lacks migration %s; run 'iwmoctl migrate'",
+                     iwmod_migrations[i].name);
+            return -1;
+        }
     }
     return 0;
 }

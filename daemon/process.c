@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "fileio.h"
 #include "log.h"
@@ -38,6 +39,7 @@ typedef struct {
     const char *verdict;
     char *note;
     xmlDocPtr retour;
+    checker_wrapping wr;        /* envelope / ZIP the message arrived in */
     char retour_id[16];
     char retour_file[96];
     int forward;
@@ -267,7 +269,37 @@ static int record(daemon_ctx *x, work *w, long long *id)
                      w->bericht_id[0] ? w->bericht_id : NULL,
                      iwmo_date_parse(w->bericht_datum) != IWMO_NO_DATE ? w->bericht_datum : NULL,
                      w->verdict, w->note};
-    return state_insert_message(&x->d, &m, id);
+    if (state_insert_message(&x->d, &m, id) < 0)
+        return -1;
+    if (w->wr.env.kind == IWMO_ENV_NONE && !w->wr.from_zip)
+        return 0;
+    char ids[24];
+    snprintf(ids, sizeof(ids), "%lld", *id);
+    const iwmo_envelope *e = &w->wr.env;
+    const char *p[] = {e->kind == IWMO_ENV_DI01 ? "Di01" : e->kind == IWMO_ENV_DU01 ? "Du01" : NULL,
+                       e->kind ? e->referentienummer : NULL, e->kind ? e->referentienummer_bericht : NULL,
+                       w->wr.from_zip ? w->wr.zip_entry : NULL, ids};
+    return db_run(&x->d, "UPDATE messages SET envelope = $1, envelope_ref = $2, envelope_ref_bericht = $3, "
+                         "zip_entry = $4 WHERE id = $5", 5, p);
+}
+
+/* A heenbericht that came in a Di01 is answered with its retour in a Du01 (issue: GGk). */
+static char *envelope_retour(daemon_ctx *x, work *w, const char *xml, size_t len, size_t *out_len)
+{
+    char ref[40];
+    snprintf(ref, sizeof(ref), "iwmod-%s", w->retour_id);
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    iwmo_wrap_opts o = {.referentienummer = ref, .tijdstip = &tm};
+    iwmo_findings f;
+    iwmo_findings_init(&f, 4);
+    char *env = iwmo_envelope_wrap_du01(&w->wr.env, xml, len, &x->chk.limits, &o, out_len, &f);
+    if (!env)
+        log_msg(LOG_ERR, "file=%s cannot wrap the retour in a Du01: %s", w->original,
+                f.count ? f.items[0].message : "unknown error");
+    iwmo_findings_free(&f);
+    return env;
 }
 
 /* Inbound heenbericht: identity, verdict, state, retour. */
@@ -288,6 +320,13 @@ static int transact_inbound(daemon_ctx *x, work *w, long long id_out[1])
         return 0;
     size_t len;
     char *xml = iwmo_doc_serialise(w->retour, &len);
+    if (xml && w->wr.env.kind == IWMO_ENV_DI01) {
+        size_t elen;
+        char *env = envelope_retour(x, w, xml, len, &elen);
+        free(xml);
+        xml = env;
+        len = elen;
+    }
     int rc = xml && state_insert_delivery(&x->d, *id_out, "retour", w->r.ident.msgtype->retour_type,
                                           w->retour_id, w->retour_file, xml, len) == 0 &&
              stage(x, w, w->retour_file, xml, len) == 0 ? 0 : -1;
@@ -357,6 +396,7 @@ static void log_outcome(const work *w)
 
 static void work_free(work *w)
 {
+    checker_wrapping_free(&w->wr);
     free(w->buf);
     free(w->note);
     if (w->retour)
@@ -388,8 +428,7 @@ proc_status process_claim(daemon_ctx *x, const char *claim)
         return PROC_RETRY;
     }
     EVP_Digest(w.buf, w.len, w.sha, NULL, EVP_sha256(), NULL);
-    iwmo_check_message(x->chk.schemas, &x->chk.limits, w.buf, w.len, &w.r);
-    iwmo_check_rules(&x->chk.env, &w.r);
+    checker_run_buffer(&x->chk, w.buf, w.len, &w.r, &w.wr);
     classify(x, &w);
     st = PROC_RETRY;
     if (db_begin(&x->d) < 0 || transact(x, &w) < 0) {

@@ -3,7 +3,7 @@
 # Safe to run again: apt-get skips what is already there.
 set -eu
 PKGS="build-essential cmake pkg-config clang \
-  libxml2-dev libxml2-utils libxmlsec1-dev libxmlsec1-openssl libssl-dev zlib1g-dev libzip-dev \
+  libxml2-dev libxml2-utils libxmlsec1-dev libxmlsec1-openssl libssl-dev zlib1g-dev libzip-dev zip \
   libzmq3-dev libpq-dev postgresql postgresql-contrib \
   libyaml-dev libjansson-dev libsystemd-dev libcmocka-dev"
 missing=""

@@ -135,6 +135,26 @@ check "invalid outbound goes to rejected/" test "$(count "$E/queue/rejected" '*-
 check "with a report" grep -q TR002 "$E"/queue/rejected/*-bad301.xml.report
 check "not forwarded" test ! -f "$E/outbox/bad301.xml"
 
+# ---- StUF-GGk envelopes and ZIP deliveries ---------------------------------
+new_env envelope
+ENV="$SRC/tests/corpus/envelope"
+drop "$ENV/di01-jw305.xml"
+drop "$ENV/di01-unknown-functie.xml"
+drop "$ENV/di01-zender-mismatch.xml"
+(cd "$T" && cp "$VALID/iwmo/WMO305.xml" start.xml && echo '<a/>' >b.xml && rm -f one.zip two.zip &&
+  zip -q one.zip start.xml && zip -q two.zip start.xml b.xml)
+drop "$T/one.zip"; drop "$T/two.zip"
+once
+du01=$(grep -l 'envelopRetourbericht' "$E"/outbox/* 2>/dev/null | head -n 1)
+check "enveloped 305 answered with a Du01" test -n "$du01"
+check "Du01 points back at the Di01" grep -q 'crossRefnummer' "$du01"
+check "Du01 validates (envelope and retour inside)" "$BIN/iwmoctl" validate --today 2026-11-24 "$du01"
+check "envelope references stored" test "$(sql "SELECT count(*) FROM messages WHERE envelope = 'Di01' AND envelope_ref IS NOT NULL")" -eq 3
+check "unknown functie refused with IB004" grep -q 'IB004' "$E"/queue/quarantine/*-di01-unknown-functie.xml.reason
+check "routing mismatch refused" grep -q 'envelope-zender-mismatch' "$E"/queue/quarantine/*-di01-zender-mismatch.xml.reason
+check "ZIP with one XML processed" test "$(sql "SELECT verdict FROM messages WHERE zip_entry = 'start.xml'")" = accepted
+check "ZIP with two files refused (IB902)" grep -q 'IB902' "$E"/queue/quarantine/*-two.zip.reason
+
 # ---- kill -9 at every crash point: each message finishes exactly once -----
 for point in after-claim before-commit after-commit after-deliver; do
   new_env "crash-$point"
