@@ -244,19 +244,26 @@ new_env curve "bind: \"ipc://$T/curve.sock\"
   curve_secret_key_file: $T/srv.key
   curve_public_key_file: $T/srv.pub"
 sed '/curve_/d' "$E/iwmod.yaml" >"$E/plain.yaml"
+"$BIN/iwmoctl" events --keygen "$T/other" >/dev/null
+sed "s#$T/srv.key#$T/other.key#; s#$T/srv.pub#$T/other.pub#" "$E/iwmod.yaml" >"$E/wrong.yaml"
 subscribe "$E/live" --count 2
 SECURE=$SUB
 "$BIN/iwmoctl" events --config "$E/plain.yaml" --count 1 >"$E/plain" 2>>"$E/sub.err" &
 PLAIN=$!; PIDS="$PIDS $PLAIN"
+"$BIN/iwmoctl" events --config "$E/wrong.yaml" --count 1 >"$E/wrong" 2>>"$E/sub.err" &
+WRONG=$!; PIDS="$PIDS $WRONG"
 start_daemon
 sleep 1
 drop "$VALID/iwmo/WMO305.xml"
 finish_sub "$SECURE"
 sleep 0.5
-kill -TERM "$PLAIN" 2>/dev/null; wait "$PLAIN" 2>/dev/null
+kill -0 "$WRONG" 2>/dev/null; wrong_alive=$?
+kill -TERM "$PLAIN" "$WRONG" 2>/dev/null; wait "$PLAIN" "$WRONG" 2>/dev/null
 stop_daemon
 check "CURVE subscriber receives" test "$(wc -l <"$E/live")" -eq 2
 check "plain subscriber hears nothing" test ! -s "$E/plain"
+check "subscriber with a wrong server key hears nothing" test ! -s "$E/wrong"
+check "... while it was connected and waiting" test "$wrong_alive" -eq 0
 check "startup says CURVE" grep -q "publishing on ipc://$T/curve.sock with CURVE" "$E/log"
 
 check "no sanitizer report" sh -c "! grep -rq 'Sanitizer' '$T'/*/log '$T'/*/sub.err 2>/dev/null"
