@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,30 @@ static int join(char *out, size_t n, const char *a, const char *b)
     return snprintf(out, n, "%s/%s", a, b) < (int)n ? 0 : -1;
 }
 
+/*
+ * A kill between creating ".tmp-PID-name" and renaming it leaves the temp
+ * file behind (it may hold a staged retour with personal data). Remove those
+ * whose writer no longer runs; a live second instance keeps its own.
+ */
+static void sweep_stale_tmp(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char *end;
+        if (strncmp(e->d_name, ".tmp-", 5) != 0)
+            continue;
+        long pid = strtol(e->d_name + 5, &end, 10);
+        if (end == e->d_name + 5 || *end != '-' || pid <= 0)
+            continue;
+        if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+            unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+}
+
 int queue_open(queue *q, const char *inbox, const char *outbox, const char *queue_dir,
                char *err, size_t errsize)
 {
@@ -61,6 +86,9 @@ int queue_open(queue *q, const char *inbox, const char *outbox, const char *queu
             snprintf(err, errsize, "cannot create %s: %s", all[i], strerror(errno));
             return -1;
         }
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        if (all[i] != q->inbox)         /* the inbox's dot files belong to the writers */
+            sweep_stale_tmp(all[i]);
     return 0;
 }
 

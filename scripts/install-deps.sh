@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages iwmod needs to build, test and run.
 # Safe to run again: apt-get skips what is already there.
 set -eu
-PKGS="build-essential cmake pkg-config clang \
+# libclang-rt-14-dev holds libFuzzer (fuzz/); clang only recommends it.
+PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev \
   libxml2-dev libxml2-utils libxmlsec1-dev libxmlsec1-openssl libssl-dev zlib1g-dev libzip-dev zip \
   libzmq3-dev libpq-dev postgresql postgresql-contrib \
   libyaml-dev libjansson-dev libsystemd-dev libcmocka-dev"
