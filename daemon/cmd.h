@@ -9,6 +9,11 @@ int cmd_validate(int argc, char **argv);
 int cmd_retour(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_events(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_reprocess(int argc, char **argv);
+int cmd_purge(int argc, char **argv);
 
 /* Options shared by the commands that check messages. */
 typedef struct {

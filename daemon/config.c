@@ -12,6 +12,7 @@
 #include <yaml.h>
 #include <zmq.h>
 #include "config.h"
+#include "log.h"
 
 struct reader {
     const char *path;
@@ -142,6 +143,7 @@ STRING_KEY(k_xslt_versie, xslt_versie)
 STRING_KEY(k_events_bind, events_bind)
 STRING_KEY(k_events_secret, events_curve_secret_file)
 STRING_KEY(k_events_public, events_curve_public_file)
+STRING_KEY(k_metrics_bind, metrics_bind)
 
 static void k_today(struct reader *r, yaml_node_t *v, config *c, const char *key)
 {
@@ -245,9 +247,22 @@ static void k_limits(struct reader *r, yaml_node_t *v, config *c, const char *ke
     walk_mapping(r, v, keys, c, key);
 }
 
+static void k_journal(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    const char *s = scalar(v);
+    if (s && !strcmp(s, "auto"))
+        c->log_journal = LOG_JOURNAL_AUTO;
+    else if (s && (!strcmp(s, "true") || !strcmp(s, "yes")))
+        c->log_journal = LOG_JOURNAL_ON;
+    else if (s && (!strcmp(s, "false") || !strcmp(s, "no")))
+        c->log_journal = LOG_JOURNAL_OFF;
+    else
+        fail(r, v, "'%s' wants auto, true or false", key);
+}
+
 static void k_log(struct reader *r, yaml_node_t *v, config *c, const char *key)
 {
-    static const struct key keys[] = {{"level", k_level}, {NULL, NULL}};
+    static const struct key keys[] = {{"level", k_level}, {"journal", k_journal}, {NULL, NULL}};
     walk_mapping(r, v, keys, c, key);
 }
 
@@ -366,11 +381,47 @@ static void k_events(struct reader *r, yaml_node_t *v, config *c, const char *ke
         check_bind(r, v, c);
 }
 
+/* ---- metrics: -------------------------------------------------------------- */
+
+int config_http_local(const char *bind)
+{
+    static const char *const local[] = {"127.0.0.1:", "[::1]:", "localhost:", NULL};
+    for (int i = 0; local[i]; i++) {
+        size_t n = strlen(local[i]);
+        if (strncmp(bind, local[i], n) == 0) {
+            char *end;
+            long port = strtol(bind + n, &end, 10);
+            return bind[n] && !*end && port >= 1 && port <= 65535;
+        }
+    }
+    return 0;
+}
+
+static void k_metrics(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    static const struct key keys[] = {{"bind", k_metrics_bind}, {NULL, NULL}};
+    walk_mapping(r, v, keys, c, key);
+    if (!r->failed && c->metrics_bind && !config_http_local(c->metrics_bind))
+        fail(r, value_of(r, v, "bind"), "metrics.bind '%s' must be a loopback host:port "
+             "(127.0.0.1:PORT, [::1]:PORT or localhost:PORT); put a proxy in front to expose it",
+             c->metrics_bind);
+}
+
+/* contract: { file: PATH } - the terms themselves are read by contract.c. */
+STRING_KEY(k_contract_file, contract_file)
+
+static void k_contract(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    static const struct key keys[] = {{"file", k_contract_file}, {NULL, NULL}};
+    walk_mapping(r, v, keys, c, key);
+}
+
 static const struct key top_keys[] = {
     {"identities", k_identities}, {"exchange", k_exchange}, {"queue", k_queue},
     {"database", k_database},     {"schemas", k_schemas},   {"data", k_data},
     {"clock", k_clock},           {"limits", k_limits},     {"log", k_log},
     {"privacy", k_privacy},       {"rules", k_rules},       {"events", k_events},
+    {"metrics", k_metrics},      {"contract", k_contract},
     {NULL, NULL},
 };
 
@@ -451,6 +502,8 @@ void config_free(config *c)
     free(c->events_bind);
     free(c->events_curve_secret_file);
     free(c->events_curve_public_file);
+    free(c->metrics_bind);
+    free(c->contract_file);
     memset(c, 0, sizeof(*c));
 }
 

@@ -34,6 +34,10 @@ typedef struct {
     char *events_curve_public_file;
     char events_curve_secret[41];       /* their contents, checked at load; "" without CURVE */
     char events_curve_public[41];
+    /* metrics: and log.journal (docs/operations.md) */
+    char *metrics_bind;                 /* "127.0.0.1:9601"; NULL: no HTTP endpoint */
+    int log_journal;                    /* LOG_JOURNAL_AUTO, _ON or _OFF (log.h) */
+    char *contract_file;                /* contract.file: the contract terms (docs/rules.md); NULL: none */
 } config;
 
 /* Parse path into cfg. Returns 0, or -1 with "file:line: message" in err. */
@@ -42,6 +46,9 @@ void config_free(config *cfg);
 
 /* Is endpoint a loopback tcp address or ipc://, the only ones allowed without CURVE? */
 int config_endpoint_local(const char *endpoint);
+
+/* Is bind ("host:port") on loopback: 127.0.0.1, [::1] or localhost? */
+int config_http_local(const char *bind);
 
 /* Is code one of our gemeenten / aanbieders? */
 int config_is_ours(const config *cfg, const char *code);

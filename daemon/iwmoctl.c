@@ -4,6 +4,11 @@
  *   retour     print the retourbericht a message alone produces
  *   migrate    create or upgrade the database schema
  *   events     replay stored events or follow the live ones
+ *   report     wachttijden per provider and product; start deadlines (contract terms)
+ *   status     is the daemon up, the database current, how full is the queue
+ *   show       a toewijzing or a bericht from the database (BSN masked)
+ *   reprocess  put quarantined or corrected files back into the inbox
+ *   purge      empty the stored raw bytes of old messages
  * Exit status 2 is always a usage error.
  */
 #include <stdio.h>
@@ -23,6 +28,19 @@ static void usage(FILE *out)
             "           create or upgrade the database schema\n"
             "  events --config FILE [--since SEQ] [--topic PREFIX] [--count N] [--connect ENDPOINT]\n"
             "           replay events after SEQ, or follow the daemon's live events\n"
+            "  report wachttijden --config FILE --from DATE --to DATE [--json]\n"
+            "           toewijzingen started on time, late or not, per provider and product\n"
+            "  report deadline (--config FILE | --contract FILE) --date DATE [--aanbieder AGB] ...\n"
+            "           the start deadline of a toewijzing under the contract's terms\n"
+            "  status --config FILE\n"
+            "           daemon health, database and schema version, queue depths, last message\n"
+            "  show --config FILE [--reveal-bsn] toewijzing NUMMER | bericht ID\n"
+            "           state and history from the database, BSNs masked\n"
+            "  reprocess --config FILE FILE... | --quarantine\n"
+            "           put quarantined or corrected files back into the inbox\n"
+            "  purge --config FILE --before DATE [--dry-run]\n"
+            "           empty the raw bytes of messages received before DATE\n"
+            "  Every command takes --help.\n"
             "  help     this text\n");
 }
 
@@ -41,6 +59,13 @@ int main(int argc, char **argv)
         return cmd_events(argc - 1, argv + 1);
     if (strcmp(cmd, "retour") == 0)
         return cmd_retour(argc - 1, argv + 1);
+    if (strcmp(cmd, "report") == 0)
+        return cmd_report(argc - 1, argv + 1);
+    static const struct { const char *name; int (*fn)(int, char **); } ops[] = {
+        {"status", cmd_status}, {"show", cmd_show}, {"reprocess", cmd_reprocess}, {"purge", cmd_purge}};
+    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+        if (strcmp(cmd, ops[i].name) == 0)
+            return ops[i].fn(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return 0;

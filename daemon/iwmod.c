@@ -7,6 +7,12 @@
  *
  * Files whose names start with '.' are still being written and are never
  * taken: writers create ".name", write, close, then rename to "name".
+ *
+ * Under systemd (Type=notify) it reports READY=1 once the database, schemas
+ * and inbox are up, a STATUS= line with the queue depth and the last message,
+ * and WATCHDOG=1 keep-alives only while the database answers (notify.c). The
+ * counters for /metrics and /healthz are updated here and in process.c
+ * (metrics.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -19,14 +25,20 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+#include "contract.h"
 #include "events.h"
 #include "log.h"
+#include "metrics.h"
+#include "notify.h"
 #include "process.h"
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;
 static events_pub *publisher;           /* events.c: sends committed events after each message */
+static char last_file[256];             /* the last file that reached its end state, for STATUS= */
+static char last_time[16];
 
 static void on_stop(int sig)
 {
@@ -103,8 +115,29 @@ static entry *list_dir(const char *dir, int only_acceptable, size_t *n)
 /* Send every committed, unsent event; failures leave them pending for the next try. */
 static void publish_events(daemon_ctx *x)
 {
-    if (publisher && events_publish_pending(publisher, &x->d) < 0)
+    if (!publisher)
+        return;
+    long n = events_publish_pending(publisher, &x->d);
+    if (n < 0)
         log_msg(LOG_ERR, "events: %s; they stay pending", x->d.err);
+    metrics_events(n, events_dropped(publisher));
+}
+
+/* Bookkeeping after one claim: retries for the metrics, the last file for STATUS=. */
+static void note_claim(const char *claim, proc_status st)
+{
+    if (st == PROC_RETRY) {
+        metrics_retry();
+        return;
+    }
+    notify_watchdog();                  /* the database just committed: healthy, even in a long backlog */
+    const char *p = claim;              /* the claim is time-pid-seq-name */
+    for (int dashes = 0; *p && dashes < 3; p++)
+        dashes += *p == '-';
+    snprintf(last_file, sizeof(last_file), "%s", *p ? p : claim);
+    time_t now = time(NULL);
+    struct tm tm;
+    strftime(last_time, sizeof(last_time), "%H:%M:%S", localtime_r(&now, &tm));
 }
 
 /* Process every claim in active/ (left by a crash, or waiting for a retry). 0 = all done. */
@@ -114,7 +147,9 @@ static int drain_active(daemon_ctx *x)
     entry *v = list_dir(x->q.active, 0, &n);
     int retry = 0;
     for (size_t i = 0; v && i < n && !stop_requested; i++) {
-        retry |= process_claim(x, v[i].name) == PROC_RETRY;
+        proc_status st = process_claim(x, v[i].name);
+        note_claim(v[i].name, st);
+        retry |= st == PROC_RETRY;
         publish_events(x);
     }
     free(v);
@@ -135,7 +170,9 @@ static int drain_inbox(daemon_ctx *x)
         if (rc != 0)
             continue;
         crash_point(x, "after-claim");
-        retry |= process_claim(x, claim) == PROC_RETRY;
+        proc_status st = process_claim(x, claim);
+        note_claim(claim, st);
+        retry |= st == PROC_RETRY;
         publish_events(x);
     }
     free(v);
@@ -150,6 +187,7 @@ static int open_all(daemon_ctx *x, const char *config_path, int check_only)
         return -1;
     }
     log_set_level(x->cfg.log_level);
+    log_set_journal(x->cfg.log_journal);
     checker_opts co = {x->cfg.schemas_dir, x->cfg.data_dir, x->cfg.today, x->cfg.max_bytes};
     if (checker_open(&x->chk, &co, err, sizeof(err)) < 0) {
         log_msg(LOG_ERR, "%s: %s", config_path, err);
@@ -157,6 +195,8 @@ static int open_all(daemon_ctx *x, const char *config_path, int check_only)
     }
     if (x->cfg.max_depth)
         x->chk.limits.max_depth = x->cfg.max_depth;
+    if (contract_open(x) < 0)           /* contract.file: its terms, checked here too */
+        return -1;
     if (check_only)
         return 0;
     if (!x->cfg.pseudonym_key) {
@@ -178,13 +218,16 @@ static int open_all(daemon_ctx *x, const char *config_path, int check_only)
     }
     if (events_expire(publisher, &x->d, x->cfg.events_retention_days, 1) < 0)
         log_msg(LOG_ERR, "events: retention: %s", x->d.err);
+    metrics_db_up(1);
     return 0;
 }
 
 static void close_all(daemon_ctx *x)
 {
+    metrics_stop();
     events_close(publisher);
     publisher = NULL;
+    contract_close();
     db_close(&x->d);
     checker_close(&x->chk);
     config_free(&x->cfg);
@@ -196,13 +239,13 @@ static void reload(daemon_ctx *x, const char *path)
     config fresh;
     char err[1024];
     if (config_load(path, &fresh, err, sizeof(err)) < 0) {
-        log_msg(LOG_ERR, "reload refused, keeping the running config: %s", err);
+        log_event(LOG_ERR, "reload-refused", "reload refused, keeping the running config: %s", err);
         return;
     }
     checker chk;
     checker_opts co = {fresh.schemas_dir, fresh.data_dir, fresh.today, fresh.max_bytes};
     if (checker_open(&chk, &co, err, sizeof(err)) < 0) {
-        log_msg(LOG_ERR, "reload refused, keeping the running config: %s", err);
+        log_event(LOG_ERR, "reload-refused", "reload refused, keeping the running config: %s", err);
         config_free(&fresh);
         return;
     }
@@ -213,17 +256,92 @@ static void reload(daemon_ctx *x, const char *path)
     x->cfg = fresh;
     x->chk = chk;
     log_set_level(x->cfg.log_level);
-    log_msg(LOG_NOTICE, "configuration reloaded from %s", path);
+    log_set_journal(x->cfg.log_journal);
+    log_event(LOG_NOTICE, "reloaded", "configuration reloaded from %s", path);
+}
+
+/* Files in dir that are waiting (dot files, .reason and .report notes not counted). */
+static long count_files(const char *dir, int inbox)
+{
+    DIR *d = opendir(dir);
+    long n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (e->d_name[0] == '.' || (inbox && !queue_name_acceptable(e->d_name)) ||
+            (len > 7 && !strcmp(e->d_name + len - 7, ".reason")) ||
+            (len > 7 && !strcmp(e->d_name + len - 7, ".report")))
+            continue;
+        n++;
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* Queue depths into the metrics and the STATUS= line. */
+static void report_queue(daemon_ctx *x)
+{
+    const char *dirs[MQ_COUNT] = {x->q.inbox, x->q.active, x->q.outgoing, x->q.quarantine, x->q.rejected};
+    long n[MQ_COUNT];
+    for (int i = 0; i < MQ_COUNT; i++)
+        metrics_queue_depth(i, n[i] = count_files(dirs[i], i == MQ_INBOX));
+    char last[64];
+    metrics_last_message(last, sizeof(last));
+    notify_status("%s; queue %ld (inbox %ld, active %ld), quarantine %ld; last: %s%s%s%s%s%s",
+                  metrics_db_is_up() ? "processing" : "database unreachable, files stay queued",
+                  n[MQ_INBOX] + n[MQ_ACTIVE], n[MQ_INBOX], n[MQ_ACTIVE], n[MQ_QUARANTINE],
+                  last_file[0] ? last_file : "none yet", last_file[0] ? " at " : "", last_time,
+                  last[0] ? " (" : "", last, last[0] ? ")" : "");
+}
+
+/* Is the database answering? Logs and counts the changes; pets the watchdog when it is. */
+static int check_health(daemon_ctx *x)
+{
+    static int was_up = 1;
+    int broken = !x->d.conn || PQstatus(x->d.conn) != CONNECTION_OK;
+    int up = db_ok(&x->d) && db_run(&x->d, "SELECT 1", 0, NULL) == 0;
+    if (!up) {
+        metrics_db_error();
+        if (was_up)
+            log_event(LOG_ERR, "database-down", "database unreachable: %s; files stay queued", x->d.err);
+    } else if (!was_up || broken) {
+        metrics_db_reconnect();
+        log_event(LOG_NOTICE, "database-up", "database reachable again");
+    }
+    was_up = up;
+    metrics_db_up(up);
+    if (up)
+        notify_watchdog();
+    return up;
+}
+
+/* How long to wait for inotify: the back-off, but short enough for the watchdog. */
+static int wait_ms(int backoff)
+{
+    int ms = backoff ? backoff : 1000;
+    long wd = notify_watchdog_ms();
+    if (wd > 0 && ms > wd / 4)
+        ms = wd / 4 > 100 ? (int)(wd / 4) : 100;
+    return ms;
 }
 
 static int run_loop(daemon_ctx *x, const char *config_path)
 {
+    char err[1024];
+    if (x->cfg.metrics_bind && metrics_start(x->cfg.metrics_bind, err, sizeof(err)) < 0) {
+        log_msg(LOG_ERR, "%s: %s", config_path, err);
+        return 1;
+    }
     int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (in < 0 || inotify_add_watch(in, x->q.inbox, IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
         log_msg(LOG_ERR, "cannot watch %s: %s", x->q.inbox, strerror(errno));
         return 1;
     }
-    log_msg(LOG_NOTICE, "iwmod started; watching %s", x->q.inbox);
+    log_event(LOG_NOTICE, "started", "iwmod started; watching %s", x->q.inbox);
+    check_health(x);
+    report_queue(x);
+    notify_ready();
     if (x->cfg.events_bind)             /* let subscribers waiting to reconnect rejoin first */
         poll(NULL, 0, x->cfg.events_start_delay_ms);
     publish_events(x);
@@ -231,24 +349,29 @@ static int run_loop(daemon_ctx *x, const char *config_path)
     while (!stop_requested) {
         if (reload_requested) {
             reload_requested = 0;
+            notify_reloading();
             reload(x, config_path);
+            contract_reload(x);
+            notify_ready();
         }
-        if (!db_ok(&x->d))
-            log_msg(LOG_ERR, "%s", x->d.err);
+        check_health(x);
         int retry = drain_active(x) | drain_inbox(x);
+        contract_tick(x);               /* deadlines and billing terms, at most once a minute */
         publish_events(x);
         if (events_expire(publisher, &x->d, x->cfg.events_retention_days, 0) < 0)
             log_msg(LOG_ERR, "events: retention: %s", x->d.err);
         backoff = retry ? (backoff ? (backoff < 30000 ? backoff * 2 : 30000) : 500) : 0;
         struct pollfd pfd = {in, POLLIN, 0};
-        if (poll(&pfd, 1, backoff ? backoff : 1000) > 0) {
+        report_queue(x);
+        if (poll(&pfd, 1, wait_ms(backoff)) > 0) {
             char buf[4096];
             while (read(in, buf, sizeof(buf)) > 0)
                 ;
         }
     }
     close(in);
-    log_msg(LOG_NOTICE, "iwmod stopping on request");
+    notify_stopping();
+    log_event(LOG_NOTICE, "stopping", "iwmod stopping on request");
     return 0;
 }
 
@@ -294,6 +417,8 @@ int main(int argc, char **argv)
     else if (once) {
         publish_events(&x);
         rc = (drain_active(&x) | drain_inbox(&x)) ? 1 : 0;
+        contract_tick(&x);
+        publish_events(&x);
     }
     else
         rc = run_loop(&x, config_path);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include "fileio.h"
 #include "log.h"
+#include "metrics.h"
 #include "crossrules.h"
 #include "events.h"
 #include "process.h"
@@ -377,7 +378,15 @@ static int transact(daemon_ctx *x, work *w)
 
 /* ---- one claim ---------------------------------------------------------- */
 
-static void log_outcome(const work *w)
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* One log line (and journal entry with IWMO_* fields) and the metrics for a processed message. */
+static void log_outcome(const work *w, const struct timespec *t0)
 {
     char codes[128] = "";
     size_t o = 0;
@@ -385,13 +394,18 @@ static void log_outcome(const work *w)
         if (!strstr(codes, w->r.findings.items[i].code))
             o += (size_t)snprintf(codes + o, sizeof(codes) - o, "%s%s", o ? "," : "",
                                   w->r.findings.items[i].code);
-    log_msg(strcmp(w->verdict, "accepted") && strcmp(w->verdict, "sent") && strcmp(w->verdict, "recorded")
-                ? LOG_WARNING : LOG_INFO,
+    int level = strcmp(w->verdict, "accepted") && strcmp(w->verdict, "sent") && strcmp(w->verdict, "recorded")
+                    ? LOG_WARNING : LOG_INFO;
+    const char *type = w->r.ident.msgtype ? w->r.ident.msgtype->name : NULL;
+    log_fields lf = {w->original, type, w->bericht_id, w->verdict, codes};
+    log_message(level, &lf,
             "file=%s type=%s%s bericht=%s from=%s to=%s direction=%s verdict=%s codes=%s retour=%s",
             w->original, w->r.ident.msgtype ? w->r.ident.msgtype->name : "-", "",
             w->bericht_id[0] ? w->bericht_id : "-", w->sender[0] ? w->sender : "-",
             w->receiver[0] ? w->receiver : "-", w->direction, w->verdict, codes[0] ? codes : "-",
             w->retour_file[0] ? w->retour_file : "-");
+    metrics_message(w->r.identified ? iwmo_standard_name(w->r.ident.standard) : NULL,
+                    w->r.identified ? w->r.ident.type : 0, w->verdict, codes, seconds_since(t0));
 }
 
 static void work_free(work *w)
@@ -407,6 +421,8 @@ static void work_free(work *w)
 proc_status process_claim(daemon_ctx *x, const char *claim)
 {
     proc_status st;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     if (recover_committed(x, claim, &st))
         return st;
     queue_discard_outgoing(&x->q, claim);   /* leftovers of an uncommitted attempt */
@@ -417,7 +433,9 @@ proc_status process_claim(daemon_ctx *x, const char *claim)
     if (read_file_bounded(path, x->chk.limits.max_bytes, &w.buf, &w.len) < 0 &&
         (errno == EINVAL || errno == ELOOP)) {
         /* A FIFO, symlink, directory or device dropped into the inbox: never read, never retried. */
-        log_msg(LOG_WARNING, "file=%s verdict=quarantined reason=not-a-regular-file", w.original);
+        log_fields lf = {w.original, NULL, NULL, "quarantined", "not-a-regular-file"};
+        log_message(LOG_WARNING, &lf, "file=%s verdict=quarantined reason=not-a-regular-file", w.original);
+        metrics_message(NULL, 0, "quarantined", "not-a-regular-file", seconds_since(&t0));
         st = queue_finish(&x->q, claim, x->q.quarantine, ".reason",
                           "quarantined: not a regular file (a symlink, FIFO, directory or device); "
                           "iwmod reads only regular files\n") < 0 ? PROC_RETRY : PROC_DONE;
@@ -433,6 +451,7 @@ proc_status process_claim(daemon_ctx *x, const char *claim)
     st = PROC_RETRY;
     if (db_begin(&x->d) < 0 || transact(x, &w) < 0) {
         log_msg(LOG_ERR, "%s: database: %s; the file stays queued", claim, x->d.err);
+        metrics_db_error();
         db_rollback(&x->d);
         queue_discard_outgoing(&x->q, claim);
         goto out;
@@ -440,12 +459,13 @@ proc_status process_claim(daemon_ctx *x, const char *claim)
     crash_point(x, "before-commit");
     if (db_commit(&x->d) < 0) {
         log_msg(LOG_ERR, "%s: commit failed: %s; the file stays queued", claim, x->d.err);
+        metrics_db_error();
         queue_discard_outgoing(&x->q, claim);
         goto out;
     }
     crash_point(x, "after-commit");
     st = finish_committed(x, claim, w.verdict, w.direction, w.note);
-    log_outcome(&w);
+    log_outcome(&w, &t0);
     crash_point(x, "before-publish");   /* events committed, not yet sent (iwmod.c sends them) */
 out:
     work_free(&w);

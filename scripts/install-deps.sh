@@ -4,9 +4,9 @@
 set -eu
 # libclang-rt-14-dev holds libFuzzer (fuzz/); clang only recommends it.
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev \
-  libxml2-dev libxml2-utils libxmlsec1-dev libxmlsec1-openssl libssl-dev zlib1g-dev libzip-dev zip \
+  libxml2-dev libxml2-utils libxmlsec1-dev libxmlsec1-openssl libssl-dev zlib1g-dev \
   libzmq3-dev libpq-dev postgresql postgresql-contrib \
-  libyaml-dev libjansson-dev libsystemd-dev libcmocka-dev"
+  libyaml-dev libjansson-dev libsystemd-dev libmicrohttpd-dev libcmocka-dev curl libzip-dev zip"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
