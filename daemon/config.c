@@ -134,6 +134,18 @@ static void k_identities(struct reader *r, yaml_node_t *v, config *c, const char
 
 STRING_KEY(k_inbox, inbox)
 STRING_KEY(k_outbox, outbox)
+STRING_KEY(k_applicatie, envelope_applicatie)
+
+static void k_envelope(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    const char *s = scalar(v);
+    if (s && strcmp(s, "auto") == 0)
+        c->envelope_always = 0;
+    else if (s && strcmp(s, "always") == 0)
+        c->envelope_always = 1;
+    else
+        fail(r, v, "'%s' wants auto (answer in the form the message came) or always", key);
+}
 STRING_KEY(k_queue, queue)
 STRING_KEY(k_dsn, dsn)
 STRING_KEY(k_schemas_dir, schemas_dir)
@@ -213,7 +225,8 @@ static void k_level(struct reader *r, yaml_node_t *v, config *c, const char *key
 
 static void k_exchange(struct reader *r, yaml_node_t *v, config *c, const char *key)
 {
-    static const struct key keys[] = {{"inbox", k_inbox}, {"outbox", k_outbox}, {NULL, NULL}};
+    static const struct key keys[] = {{"inbox", k_inbox}, {"outbox", k_outbox}, {"envelope", k_envelope},
+                                      {"applicatie", k_applicatie}, {NULL, NULL}};
     walk_mapping(r, v, keys, c, key);
 }
 
@@ -492,6 +505,7 @@ void config_free(config *c)
         free(c->aanbieders[i]);
     free(c->inbox);
     free(c->outbox);
+    free(c->envelope_applicatie);
     free(c->queue);
     free(c->dsn);
     free(c->schemas_dir);

@@ -16,6 +16,8 @@ typedef struct {
     size_t naanbieders;
     char *inbox;
     char *outbox;
+    int envelope_always;                /* exchange.envelope: always -> our own heenberichten go out in a Di01 */
+    char *envelope_applicatie;          /* exchange.applicatie: our StUF applicatie name */
     char *queue;                        /* holds active/ done/ quarantine/ rejected/ outgoing/ */
     char *dsn;
     char *schemas_dir;                  /* NULL: found automatically */

@@ -335,6 +335,29 @@ static int transact_inbound(daemon_ctx *x, work *w, long long id_out[1])
     return rc;
 }
 
+/* exchange.envelope: always -> our own heenbericht goes out in a Di01 for the GGk. */
+static char *envelope_outbound(daemon_ctx *x, work *w, long long id, size_t *out_len)
+{
+    char ref[40];
+    snprintf(ref, sizeof(ref), "iwmod-M%011lld", id);
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    const char *app = x->cfg.envelope_applicatie ? x->cfg.envelope_applicatie : "iwmod";
+    iwmo_stuf_party zender = {0}, ontvanger = {0};
+    snprintf(zender.applicatie, sizeof(zender.applicatie), "%s", app);
+    snprintf(ontvanger.applicatie, sizeof(ontvanger.applicatie), "%s", "GGk");
+    iwmo_wrap_opts o = {.referentienummer = ref, .tijdstip = &tm};
+    iwmo_findings f;
+    iwmo_findings_init(&f, 4);
+    char *env = iwmo_envelope_wrap_di01(w->buf, w->len, &x->chk.limits, &zender, &ontvanger, &o, out_len, &f);
+    if (!env)
+        log_msg(LOG_ERR, "file=%s cannot wrap our message in a Di01: %s", w->original,
+                f.count ? f.items[0].message : "unknown error");
+    iwmo_findings_free(&f);
+    return env;
+}
+
 /* Our own outgoing message: record its state and forward it, or reject it. */
 static int transact_outbound(daemon_ctx *x, work *w, long long id_out[1])
 {
@@ -348,8 +371,20 @@ static int transact_outbound(daemon_ctx *x, work *w, long long id_out[1])
     w->verdict = "sent";
     if (record(x, w, id_out) < 0 || state_apply(&x->d, *id_out, &w->r, x->cfg.pseudonym_key) < 0)
         return -1;
-    return state_insert_delivery(&x->d, *id_out, "forward", 0, NULL, w->original, w->buf, w->len) == 0 &&
-                   stage(x, w, w->original, w->buf, w->len) == 0 ? 0 : -1;
+    const char *out = w->buf;
+    size_t len = w->len;
+    char *env = NULL;
+    if (x->cfg.envelope_always && w->wr.env.kind == IWMO_ENV_NONE && !w->wr.from_zip) {
+        env = envelope_outbound(x, w, *id_out, &len);
+        if (env)
+            out = env;
+        else
+            len = w->len;               /* logged; the message still goes out, bare */
+    }
+    int rc = state_insert_delivery(&x->d, *id_out, "forward", 0, NULL, w->original, out, len) == 0 &&
+             stage(x, w, w->original, out, len) == 0 ? 0 : -1;
+    free(env);
+    return rc;
 }
 
 static int transact_message(daemon_ctx *x, work *w, long long *id_out)

@@ -155,6 +155,19 @@ check "routing mismatch refused" grep -q 'envelope-zender-mismatch' "$E"/queue/q
 check "ZIP with one XML processed" test "$(sql "SELECT verdict FROM messages WHERE zip_entry = 'start.xml'")" = accepted
 check "ZIP with two files refused (IB902)" grep -q 'IB902' "$E"/queue/quarantine/*-two.zip.reason
 
+# exchange.envelope: always -> our own 301 goes out in a Di01 that validates
+new_env di01out
+printf 'exchange: { inbox: %s/inbox, outbox: %s/outbox, envelope: always, applicatie: "Wmo-app" }\n' "$E" "$E" >"$E/ex.yaml"
+grep -v '^exchange:' "$E/iwmod.yaml" >>"$E/ex.yaml"
+drop "$VALID/iwmo/WMO301.xml" out301.xml
+"$BIN/iwmod" --config "$E/ex.yaml" --once 2>>"$E/log"
+check "outbound 301 wrapped in a Di01" grep -q 'envelopHeenbericht' "$E/outbox/out301.xml"
+check "its envelope names our applicatie" grep -q 'Wmo-app' "$E/outbox/out301.xml"
+check "the Di01 validates with its payload" "$BIN/iwmoctl" validate --today 2026-11-24 "$E/outbox/out301.xml"
+printf 'exchange: { inbox: /x, outbox: /y, envelope: sometimes }\nqueue: /q\ndatabase: { dsn: "x" }\nidentities: { gemeenten: ["0363"] }\n' >"$E/bad.yaml"
+"$BIN/iwmod" --config "$E/bad.yaml" --check-config 2>"$E/err"
+check "bad envelope mode refused at file:line" grep -q "bad.yaml:1: 'envelope' wants auto" "$E/err"
+
 # ---- kill -9 at every crash point: each message finishes exactly once -----
 for point in after-claim before-commit after-commit after-deliver; do
   new_env "crash-$point"
