@@ -159,6 +159,10 @@ iwmo_envelope_kind iwmo_envelope_detect(const char *buf, size_t len)
 {
     if (!buf || len == 0 || len > INT_MAX)
         return IWMO_ENV_NONE;
+    /* Cheap first look: an envelope's root element name starts with "envelop", and the
+     * root comes within the first few KB; most files are bare messages. */
+    if (!memmem(buf, len < 8192 ? len : 8192, "envelop", 7))
+        return IWMO_ENV_NONE;
     xmlTextReaderPtr r = xmlReaderForMemory(buf, (int)len, NULL, NULL,
                                             XML_PARSE_NONET | XML_PARSE_NOERROR |
                                             XML_PARSE_NOWARNING);
