@@ -289,11 +289,26 @@ static int tr379(xctx *x, xmlNodePtr tp)
                    "ReferentieAanbieder is filled but no verzoek (315 or 317) was sent to this gemeente");
 }
 
+/* TR385: a toewijzing with approved, not credited prestaties may not be withdrawn (RedenWijziging 13). */
+static int tr385(xctx *x, xmlNodePtr tp)
+{
+    char reden[8], nr[32];
+    if (strcmp(xu_text(tp, "RedenWijziging", reden, sizeof(reden)), "13") != 0)
+        return 0;
+    const char *p[] = {x->standard, x->gemeente, x->aanbieder, xu_text(tp, "ToewijzingNummer", nr, sizeof(nr))};
+    int billed = exists(x->d,
+        "SELECT 1 FROM prestaties p JOIN declaraties d ON d.id = p.declaratie_id WHERE d.standard = $1 "
+        "AND d.gemeente = $2 AND d.aanbieder = $3 AND p.toewijzing_nummer = $4 AND p.status = 'approved' "
+        "AND p.debet_credit = 'D' LIMIT 1", 4, p);
+    return fail_if(x, billed, tp, "9385", "TR385",
+                   "the toewijzing has approved prestaties that were not credited and cannot be withdrawn");
+}
+
 static int check_toewijzingen(xctx *x, xmlNodePtr client)
 {
     for (xmlNodePtr tp = xu_first_desc(client, "ToegewezenProduct"); tp;
          tp = xu_next_desc(client, tp, "ToegewezenProduct"))
-        if (tr332(x, tp) < 0 || tr379(x, tp) < 0)
+        if (tr332(x, tp) < 0 || tr379(x, tp) < 0 || tr385(x, tp) < 0)
             return -1;
     return 0;
 }

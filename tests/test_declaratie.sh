@@ -312,6 +312,23 @@ EOF
   check "$S provider: R1 credited by the approved credit" same "$(prov R1)" "credited "
   check "$S provider: D3 approved, 54000" same \
     "$(sql "SELECT status || ' ' || toegekend_cents FROM declaraties WHERE declaratie_nummer = 'DN3'")" "approved 54000"
+
+  # TR385: the gemeente may not withdraw (RedenWijziging 13) a toewijzing with approved prestaties
+  set -- $(sql "SELECT p.toewijzing_nummer, c.bsn, p.product_categorie, p.product_code FROM prestaties p
+                JOIN clients c ON c.id = p.client_id WHERE p.status = 'approved' AND p.debet_credit = 'D' LIMIT 1" | tr '|' ' ')
+  toew w385.xml "$1" "$2" "$3" "$4" 2026-01-01 2026-01-01 "<RedenWijziging>13<\/RedenWijziging>$(omvang 3 04 2)"
+  check "$S TR385 fail: withdrawal of a billed toewijzing rejected" same "$(verdict w385.xml)" rejected
+  check "$S TR385: 9385 on the ToegewezenProduct" same \
+    "$(x "$(retour w385.xml)" "//$(L ToegewezenProduct)/$(L RetourCodes)/$(L RetourCode)/text()")" 9385
+  check "$S TR385: the 302 validates" validates "$(retour w385.xml)"
+  set -- $(sql "SELECT p.toewijzing_nummer, c.bsn, p.product_categorie, p.product_code FROM prestaties p
+                JOIN clients c ON c.id = p.client_id WHERE p.status = 'rejected' AND p.toewijzing_nummer NOT IN
+                (SELECT toewijzing_nummer FROM prestaties WHERE status IN ('approved', 'credited')) LIMIT 1" | tr '|' ' ')
+  if [ -n "${1:-}" ]; then
+    toew w385ok.xml "$1" "$2" "$3" "$4" 2026-01-01 2026-01-01 "<RedenWijziging>13<\/RedenWijziging>$(omvang 3 04 2)"
+    check "$S TR385 pass: a toewijzing without approved prestaties may be withdrawn" \
+      same "$(verdict w385ok.xml)" accepted
+  fi
 done
 
 check "every iwmod run exited 0 (no sanitizer report, no database error)" test ! -s "$T/errors"
