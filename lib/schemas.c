@@ -114,6 +114,38 @@ static void strip_namespaces(const char *msg, char *out, size_t n)
         out[--o] = '\0';
 }
 
+/* Elements whose values are personal data: never repeated in a finding. */
+static int is_personal(const xmlNode *n)
+{
+    static const char *const names[] = {"Bsn", "Achternaam", "Voorvoegsel", "Voornamen", "Voorletters",
+                                        "Datum", "Geboortedatum", "Straatnaam", "Huisnummer",
+                                        "Postcode", "Telefoonnummer", "Emailadres", NULL};
+    for (int i = 0; n && names[i]; i++)
+        if (strcmp((const char *)n->name, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Replace every quoted value ('...') after "value " in msg (of size n) by a placeholder. */
+static void redact_values(char *msg, size_t n)
+{
+    char out[1024];
+    size_t o = 0;
+    const char *p = msg;
+    while (*p && o + 1 < sizeof(out)) {
+        const char *hit = strstr(p, "value '");
+        const char *close = hit ? strchr(hit + 7, '\'') : NULL;
+        if (!hit || !close) {
+            o += (size_t)snprintf(out + o, sizeof(out) - o, "%s", p);
+            break;
+        }
+        o += (size_t)snprintf(out + o, sizeof(out) - o, "%.*svalue '(withheld)'", (int)(hit - p), p);
+        p = close + 1;
+    }
+    out[o < sizeof(out) ? o : sizeof(out) - 1] = '\0';
+    snprintf(msg, n, "%s", out);
+}
+
 static void on_schema_error(void *ctx, xmlErrorPtr err)
 {
     iwmo_findings *f = ctx;
@@ -124,6 +156,8 @@ static void on_schema_error(void *ctx, xmlErrorPtr err)
     xmlNodePtr node = err->node;
     if (node && node->type != XML_ELEMENT_NODE)
         node = node->parent;
+    if (is_personal(node))
+        redact_values(msg, sizeof(msg));
     iwmo_findings_add_at(f, node, 1, "0001", "XSD", "%s", msg);
     if (f->count && f->items[f->count - 1].line <= 0)
         f->items[f->count - 1].line = err->line;

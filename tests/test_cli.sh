@@ -67,6 +67,12 @@ check "size limit" grep -q 'too-large: OP179' "$T/out"
 "$BIN" validate --schemas "$T" "$VALID/ijw/JW301.xml" >"$T/out" 2>&1
 check "missing schema dir reported" grep -q 'schema-unavailable' "$T/out"
 
+# personal values are never repeated in a finding, even when they break the schema
+sed 's#Bsn>999990019<#Bsn>12345678<#' "$VALID/iwmo/WMO301.xml" >"$T/badbsn.xml"
+"$BIN" validate "$T/badbsn.xml" >"$T/out" 2>&1
+check "bad BSN reported" grep -q "Element 'Bsn'" "$T/out"
+check "bad BSN value withheld" sh -c "! grep -q 12345678 '$T/out'"
+
 # --today drives the date rules: a message dated after "today" breaks TR135
 "$BIN" validate --today 2020-01-01 "$VALID/iwmo/WMO305.xml" >"$T/out" 2>&1
 check "--today in the past makes TR135 fire" grep -q ': 8848: TR135 ' "$T/out"
