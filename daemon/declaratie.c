@@ -45,7 +45,14 @@
  *   amounts in cents (for Eenheid 83 the volume itself) against the Budget.
  * - TR418 applies when contract_tarieven has a row for the gemeente (and this
  *   provider or all), product, unit and the ProductPeriode's start.
+ *
+ * Cost: what the rules need from earlier messages is loaded up front with a
+ * few set-based queries over all the numbers the message names (preload), so
+ * a 323 takes the same handful of round trips whatever its number of
+ * prestaties; each Prestatie is then judged in memory. The loads select the
+ * same rows as the per-Prestatie conditions stated at each rule.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,15 +62,6 @@
 #include "xmlutil.h"
 
 typedef struct {
-    char **v;
-    size_t n, cap;
-} strlist;
-
-typedef struct {
-    long long toew_id, volume, cents;
-} tally;
-
-typedef struct {
     db *d;
     iwmo_result *r;
     const char *standard;
@@ -71,61 +69,58 @@ typedef struct {
     xmlNodePtr decl;
     iwmo_date per_begin, per_eind;
     int known;                      /* toewijzingen of this gemeente pass through us */
-    strlist refs;                   /* ReferentieNummers met so far (TR314) */
-    strlist cancelled;              /* debets reversed by clean credits of this message */
-    tally *tallies;
-    size_t ntallies, tcap;
+    smap refs;                      /* ReferentieNummers met so far (TR314) */
+    smap cancelled;                 /* debets reversed by clean credits of this message */
+    /* loaded up front (preload) */
+    smap prior_refs;                /* the message's ReferentieNummers recorded before (TR314) */
+    smap toew_bsns;                 /* its BSNs with a toewijzing of this relation (TR304) */
+    toew_cache toew;                /* the toewijzingen it names */
+    PGresult *cred;                 /* approved or credited debets its credits name (TR323, TR390) */
+    int *cred_next;
+    smap cred_by_ref;
+    PGresult *open;                 /* approved debets on the toewijzingen it names (TR389) */
+    int *open_next;
+    smap open_by_key;
+    PGresult *tarieven;             /* contract_tarieven of the relation (TR418) */
+    int *tar_next;
+    smap tar_by_product;
 } dctx;
 
 /* ---- small helpers ---------------------------------------------------------- */
 
-static int sl_has(const strlist *l, const char *s)
-{
-    for (size_t i = 0; i < l->n; i++)
-        if (!strcmp(l->v[i], s))
-            return 1;
-    return 0;
-}
+/* Rows of a result chained per key: the map holds first index + 1, next[] the rest. */
+typedef void (*row_key)(PGresult *res, int row, char *key, size_t n);
 
-static int sl_add(strlist *l, const char *s)
+static int index_rows(dctx *x, PGresult *res, row_key key, smap *m, int **next)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        char **v = realloc(l->v, cap * sizeof(*v));
-        if (!v)
-            return -1;
-        l->v = v;
-        l->cap = cap;
+    int n = PQntuples(res);
+    if (!(*next = malloc((size_t)(n ? n : 1) * sizeof(int))))
+        goto oom;
+    for (int i = n - 1; i >= 0; i--) {         /* backwards: chains run in result order */
+        char k[160];
+        key(res, i, k, sizeof(k));
+        void **slot = smap_slot(m, k, NULL);
+        if (!slot)
+            goto oom;
+        (*next)[i] = (int)(intptr_t)*slot - 1;
+        *slot = (void *)(intptr_t)(i + 1);
     }
-    l->v[l->n] = strdup(s);
-    if (!l->v[l->n])
-        return -1;
-    l->n++;
     return 0;
+oom:
+    snprintf(x->d->err, sizeof(x->d->err), "out of memory");
+    return -1;
 }
 
-static void sl_free(strlist *l)
+static int chain_first(const smap *m, const char *key)
 {
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
+    return (int)(intptr_t)smap_get(m, key) - 1;
 }
 
-static tally *tally_of(dctx *x, long long id)
+/* A key of the fields that identify a debet: ToewijzingNummer, product and ProductPeriode. */
+static void debet_key(char *k, size_t n, const char *nr, const char *cat, const char *code, iwmo_date b,
+                      iwmo_date e)
 {
-    for (size_t i = 0; i < x->ntallies; i++)
-        if (x->tallies[i].toew_id == id)
-            return &x->tallies[i];
-    if (x->ntallies == x->tcap) {
-        size_t cap = x->tcap ? x->tcap * 2 : 16;
-        tally *t = realloc(x->tallies, cap * sizeof(*t));
-        if (!t)
-            return NULL;
-        x->tallies = t;
-        x->tcap = cap;
-    }
-    x->tallies[x->ntallies] = (tally){id, 0, 0};
-    return &x->tallies[x->ntallies++];
+    snprintf(k, n, "%s\x1f%s\x1f%s\x1f%ld\x1f%ld", nr, cat, code, (long)b, (long)e);
 }
 
 /* 1 when the query returns a row, 0 when not, -1 on a database error. */
@@ -233,29 +228,21 @@ static int tr318(dctx *x)
 
 /* ---- Client ------------------------------------------------------------------- */
 
-/* TR304: the client has a toewijzing of this gemeente to this provider. */
+/* TR304: the client has a toewijzing of this gemeente to this provider (toew_bsns, see preload). */
 static int tr304_client(dctx *x, xmlNodePtr client)
 {
     if (!x->known)
         return 0;
-    const char *p[] = {x->standard, x->gemeente, x->aanbieder, x->bsn};
-    int found = exists(x->d, "SELECT 1 FROM toewijzingen t JOIN clients c ON c.id = t.client_id "
-                             "WHERE t.standard = $1 AND t.gemeente = $2 AND t.aanbieder = $3 "
-                             "AND c.bsn = $4 LIMIT 1", 4, p);
-    return fail_if(x, found < 0 ? -1 : !found, client, "8187", "TR304",
+    return fail_if(x, !smap_has(&x->toew_bsns, x->bsn), client, "8187", "TR304",
                    "the client has no toewijzing of this gemeente to this provider");
 }
 
 /* ---- Prestatie: numbers, periods, debet/credit ----------------------------------- */
 
-/* TR314: ReferentieNummer unique for the provider, in this message and before. */
+/* TR314: ReferentieNummer unique for the provider, in this message and before (prior_refs). */
 static int tr314(dctx *x, const prestatie *p)
 {
-    const char *q[] = {x->standard, x->aanbieder, p->ref};
-    int used = sl_has(&x->refs, p->ref) ? 1 :
-        exists(x->d, "SELECT 1 FROM prestaties p JOIN declaraties d ON d.id = p.declaratie_id "
-                     "WHERE d.side = 'gemeente' AND d.standard = $1 AND d.aanbieder = $2 "
-                     "AND p.referentie_nummer = $3 AND d.status <> 'rejected' LIMIT 1", 3, q);
+    int used = smap_has(&x->refs, p->ref) || smap_has(&x->prior_refs, p->ref);
     return fail_if(x, used, p->node, "8021", "TR314", "ReferentieNummer was delivered before");
 }
 
@@ -266,30 +253,35 @@ static int tr319(dctx *x, const prestatie *p)
     return fail_if(x, bad, p->node, "9319", "TR319", "ProductPeriode ends after the DeclaratiePeriode");
 }
 
-/* Debets of the relation ($1..$3) with the Prestatie's key fields ($4..$8). */
-#define KEY_WHERE \
-    "d.side = 'gemeente' AND d.standard = $1 AND d.gemeente = $2 AND d.aanbieder = $3 " \
-    "AND d.status <> 'rejected' AND p.debet_credit = 'D' AND p.toewijzing_nummer = $4 " \
-    "AND p.product_categorie = $5 AND p.product_code = $6 AND p.periode_begin = $7::date " \
-    "AND p.periode_eind = $8::date "
+/* Do row i of a debet result (nr, cat, code, begin, eind in columns c..c+4) carry p's key fields? */
+static int same_key(PGresult *res, int i, int c, const prestatie *p)
+{
+    return !strcmp(PQgetvalue(res, i, c), p->nr) && !strcmp(PQgetvalue(res, i, c + 1), p->cat) &&
+           !strcmp(PQgetvalue(res, i, c + 2), p->code) &&
+           iwmo_date_parse(PQgetvalue(res, i, c + 3)) == p->begin &&
+           iwmo_date_parse(PQgetvalue(res, i, c + 4)) == p->eind;
+}
 
-/* TR323 and TR390: a credit reverses an approved, not yet credited debet with the same key. */
+/*
+ * TR323 and TR390: a credit reverses an approved, not yet credited debet with the same key:
+ * the latest (highest id) approved or credited debet of the relation and client with
+ * ReferentieNummer = VorigReferentieNummer and the same key fields (cred, see preload).
+ */
 static int tr323_tr390(dctx *x, const prestatie *p)
 {
     if (!p->vorig[0])
         return fail_if(x, 1, p->node, "8017", "TR323", "a credit Prestatie needs a VorigReferentieNummer");
-    const char *q[] = {x->standard, x->gemeente, x->aanbieder, p->nr, p->cat, p->code,
-                       p->begin_s, p->eind_s, p->vorig, x->bsn};
-    PGresult *res = db_exec(x->d, "SELECT p.status FROM prestaties p JOIN declaraties d "
-        "ON d.id = p.declaratie_id WHERE " KEY_WHERE "AND p.referentie_nummer = $9 "
-        "AND p.status IN ('approved', 'credited') "
-        "AND p.client_id = (SELECT id FROM clients WHERE bsn = $10) ORDER BY p.id DESC LIMIT 1",
-        10, q, NULL, 0);
-    if (!res)
-        return -1;
-    int none = PQntuples(res) == 0;
-    int credited = !none && !strcmp(PQgetvalue(res, 0, 0), "credited");
-    PQclear(res);
+    long long best = -1;
+    int row = -1;
+    for (int i = x->cred ? chain_first(&x->cred_by_ref, p->vorig) : -1; i >= 0; i = x->cred_next[i]) {
+        long long id = atoll(PQgetvalue(x->cred, i, 0));
+        if (id > best && !strcmp(PQgetvalue(x->cred, i, 8), x->bsn) && same_key(x->cred, i, 2, p)) {
+            best = id;
+            row = i;
+        }
+    }
+    int none = row < 0;
+    int credited = !none && !strcmp(PQgetvalue(x->cred, row, 7), "credited");
     if (fail_if(x, none, p->node, "8017", "TR323", "no approved debet Prestatie with these key fields "
                 "carries the VorigReferentieNummer") < 0)
         return -1;
@@ -299,16 +291,11 @@ static int tr323_tr390(dctx *x, const prestatie *p)
 /* TR389: no second debet for the same toewijzing, product and ProductPeriode unless credited. */
 static int tr389(dctx *x, const prestatie *p)
 {
-    const char *q[] = {x->standard, x->gemeente, x->aanbieder, p->nr, p->cat, p->code,
-                       p->begin_s, p->eind_s};
-    PGresult *res = db_exec(x->d, "SELECT p.referentie_nummer FROM prestaties p JOIN declaraties d "
-        "ON d.id = p.declaratie_id WHERE " KEY_WHERE "AND p.status = 'approved'", 8, q, NULL, 0);
-    if (!res)
-        return -1;
+    char k[160];
+    debet_key(k, sizeof(k), p->nr, p->cat, p->code, p->begin, p->eind);
     int open = 0;
-    for (int i = 0; i < PQntuples(res); i++)
-        open |= !sl_has(&x->cancelled, PQgetvalue(res, i, 0));
-    PQclear(res);
+    for (int i = x->open ? chain_first(&x->open_by_key, k) : -1; i >= 0; i = x->open_next[i])
+        open |= !smap_has(&x->cancelled, PQgetvalue(x->open, i, 0));
     return fail_if(x, open, p->node, "9389", "TR389",
                    "an approved debet for this toewijzing, product and period has no credit");
 }
@@ -385,42 +372,31 @@ static int tr341(dctx *x, const prestatie *p, const toewijzing *t, const char *c
 }
 
 /* Approved, not credited debets on the toewijzing: volume (normalised) and cents. */
-static int approved_use(dctx *x, const toewijzing *t, long long *volume, long long *cents)
+static void approved_use(dctx *x, const toew_entry *e, long long *volume, long long *cents)
 {
-    char id[24];
-    snprintf(id, sizeof(id), "%lld", t->id);
-    const char *q[] = {id};
-    PGresult *res = db_exec(x->d, "SELECT p.referentie_nummer, p.eenheid, p.geleverd_volume, p.bedrag_cents "
-        "FROM prestaties p JOIN declaraties d ON d.id = p.declaratie_id WHERE p.toewijzing_id = $1 "
-        "AND d.side = 'gemeente' AND p.debet_credit = 'D' AND p.status = 'approved'", 1, q, NULL, 0);
-    if (!res)
-        return -1;
+    PGresult *u = x->toew.use;
     *volume = *cents = 0;
-    for (int i = 0; i < PQntuples(res); i++) {
-        if (sl_has(&x->cancelled, PQgetvalue(res, i, 0)))
+    for (int i = e->use_head; i >= 0; i = x->toew.use_next[i]) {
+        if (smap_has(&x->cancelled, PQgetvalue(u, i, 1)))
             continue;
-        long long v = toew_norm(t, PQgetvalue(res, i, 1), atoll(PQgetvalue(res, i, 2)));
+        long long v = toew_norm(&e->t, PQgetvalue(u, i, 2), atoll(PQgetvalue(u, i, 3)));
         *volume += v > 0 ? v : 0;
-        *cents += atoll(PQgetvalue(res, i, 3));
+        *cents += atoll(PQgetvalue(u, i, 4));
     }
-    PQclear(res);
-    return 0;
 }
 
 /* TR321 (this period), TR322 (whole toewijzing) and TR369 (budget). */
-static int volume_rules(dctx *x, const prestatie *p, const toewijzing *t)
+static int volume_rules(dctx *x, const prestatie *p, const toewijzing *t, const toew_entry *e)
 {
     long long used_v = 0, used_c = 0;
-    tally *tl = tally_of(x, t->id);
-    if (!tl || approved_use(x, t, &used_v, &used_c) < 0)
-        return -1;
+    approved_use(x, e, &used_v, &used_c);
     long long mine = toew_norm(t, p->eenheid, p->volume);
     int hh = !strcmp(x->standard, "iwmo") && !strcmp(t->cat, "01");
     long long per = toew_max_in_period(t, p->begin, p->eind, hh), all = toew_max_total(t);
     int over_per = t->has_omvang && mine >= 0 && per >= 0 && mine > toew_norm(t, t->eenheid, per);
     int over_all = t->has_omvang && mine >= 0 && all >= 0 &&
-                   used_v + tl->volume + mine > toew_norm(t, t->eenheid, all);
-    int over_budget = t->has_budget && used_c + tl->cents + p->bedrag > t->budget_cents;
+                   used_v + e->tally_volume + mine > toew_norm(t, t->eenheid, all);
+    int over_budget = t->has_budget && used_c + e->tally_cents + p->bedrag > t->budget_cents;
     if (fail_if(x, over_per, p->node, "9321", "TR321", "GeleverdVolume exceeds the volume assigned "
                 "for this period") < 0 ||
         fail_if(x, over_all, p->node, "9322", "TR322", "the declared volumes together exceed the "
@@ -430,24 +406,34 @@ static int volume_rules(dctx *x, const prestatie *p, const toewijzing *t)
                    "the declared amounts together exceed the assigned budget");
 }
 
-/* The contract row for the Prestatie: tariff and unit; 1 found, 0 none, -1 error. */
+/*
+ * The contract row for the Prestatie: tariff and unit; 1 found, 0 none. Among the rows of
+ * its product valid at the ProductPeriode's start, the provider's own wins over one for all
+ * providers, then the latest valid_from (then the lowest id).
+ */
 static int contract_of(dctx *x, const prestatie *p, long long *tarief, char *eenheid, size_t n)
 {
-    const char *q[] = {x->standard, x->gemeente, x->aanbieder, p->cat, p->code, p->begin_s};
-    PGresult *res = db_exec(x->d, "SELECT tarief_cents, coalesce(eenheid, '') FROM contract_tarieven "
-        "WHERE standard = $1 AND gemeente = $2 AND (aanbieder = $3 OR aanbieder IS NULL) "
-        "AND product_categorie = $4 AND product_code = $5 AND valid_from <= $6::date "
-        "AND (valid_to IS NULL OR valid_to >= $6::date) "
-        "ORDER BY aanbieder IS NULL, valid_from DESC LIMIT 1", 6, q, NULL, 0);
-    if (!res)
-        return -1;
-    int found = PQntuples(res) > 0;
-    if (found) {
-        *tarief = atoll(PQgetvalue(res, 0, 0));
-        snprintf(eenheid, n, "%s", PQgetvalue(res, 0, 1));
+    char k[40];
+    snprintf(k, sizeof(k), "%s\x1f%s", p->cat, p->code);
+    PGresult *t = x->tarieven;
+    int best = -1;
+    for (int i = t ? chain_first(&x->tar_by_product, k) : -1; i >= 0; i = x->tar_next[i]) {
+        iwmo_date from = iwmo_date_parse(PQgetvalue(t, i, 4)), to = iwmo_date_parse(PQgetvalue(t, i, 5));
+        if (p->begin == IWMO_NO_DATE || from > p->begin || (to != IWMO_NO_DATE && to < p->begin))
+            continue;
+        if (best >= 0) {
+            int gen = !strcmp(PQgetvalue(t, i, 1), "t"), bgen = !strcmp(PQgetvalue(t, best, 1), "t");
+            iwmo_date bfrom = iwmo_date_parse(PQgetvalue(t, best, 4));
+            if (gen > bgen || (gen == bgen && from <= bfrom))
+                continue;               /* rows come in id order: ties keep the first */
+        }
+        best = i;
     }
-    PQclear(res);
-    return found;
+    if (best < 0)
+        return 0;
+    *tarief = atoll(PQgetvalue(t, best, 6));
+    snprintf(eenheid, n, "%s", PQgetvalue(t, best, 7));
+    return 1;
 }
 
 /* TR418: ProductTarief equals the contract tariff (level 4: a bilateral agreement, IV088). */
@@ -461,32 +447,35 @@ static int tr418(dctx *x, const prestatie *p, int found, long long tarief, const
 }
 
 /* Every toewijzing rule of a debet Prestatie; a deleted toewijzing only gets TR384. */
-static int debet_vs_toewijzing(dctx *x, const prestatie *p, const toewijzing *t, const char *ce)
+static int debet_vs_toewijzing(dctx *x, const prestatie *p, const toewijzing *t, const toew_entry *e,
+                               const char *ce)
 {
     if (!strcmp(t->reden, "13"))
         return tr384(x, p, t);
     if (tr339_tr340(x, p, t) < 0 || tr307_tr308(x, p, t) < 0 ||
         tr387(x, p, t) < 0 || tr388(x, p, t) < 0 || tr341(x, p, t, ce) < 0)
         return -1;
-    return volume_rules(x, p, t);
+    return volume_rules(x, p, t, e);
 }
 
 /* ---- one Prestatie ------------------------------------------------------------------ */
 
-static int remember(dctx *x, const prestatie *p, const toewijzing *t, int linked)
+static int remember(dctx *x, const prestatie *p, toew_entry *e, int linked)
 {
     int clean = is_clean(x, p->node);
-    if (clean && !strcmp(p->dc, "C") && p->vorig[0] && sl_add(&x->cancelled, p->vorig) < 0)
-        return -1;
+    if (clean && !strcmp(p->dc, "C") && p->vorig[0] && smap_add(&x->cancelled, p->vorig) < 0)
+        goto oom;
     if (clean && !strcmp(p->dc, "D") && linked) {
-        tally *tl = tally_of(x, t->id);
-        long long v = toew_norm(t, p->eenheid, p->volume);
-        if (!tl)
-            return -1;
-        tl->volume += v > 0 ? v : 0;
-        tl->cents += p->bedrag;
+        long long v = toew_norm(&e->t, p->eenheid, p->volume);
+        e->tally_volume += v > 0 ? v : 0;
+        e->tally_cents += p->bedrag;
     }
-    return sl_add(&x->refs, p->ref);
+    if (smap_add(&x->refs, p->ref) < 0)
+        goto oom;
+    return 0;
+oom:
+    snprintf(x->d->err, sizeof(x->d->err), "out of memory");
+    return -1;
 }
 
 static int check_prestatie(dctx *x, const prestatie *p)
@@ -495,21 +484,27 @@ static int check_prestatie(dctx *x, const prestatie *p)
     if (tr314(x, p) < 0 || tr319(x, p) < 0 || (credit ? tr323_tr390(x, p) : tr389(x, p)) < 0)
         return -1;
     toewijzing t = {0};
+    toew_entry *e = NULL;
     int found = 0, linked = 0;
     if (x->known) {
-        found = toew_lookup(x->d, x->standard, x->gemeente, p->nr, x->bsn, &t);
-        if (found < 0 || tr338_tr304(x, p, &t, found) < 0)
+        e = toew_cache_get(&x->toew, p->nr);
+        found = e != NULL;
+        if (found) {
+            t = e->t;
+            t.same_client = !strcmp(e->bsn, x->bsn);
+        }
+        if (tr338_tr304(x, p, &t, found) < 0)
             return -1;
         linked = found && !strcmp(t.aanbieder, x->aanbieder) && t.same_client;
     }
     long long tarief = 0;
     char ce[4] = "";
     int contract = credit ? 0 : contract_of(x, p, &tarief, ce, sizeof(ce));
-    if (contract < 0 || (!credit && tr418(x, p, contract, tarief, ce) < 0))
+    if (!credit && tr418(x, p, contract, tarief, ce) < 0)
         return -1;
-    if (!credit && linked && debet_vs_toewijzing(x, p, &t, ce) < 0)
+    if (!credit && linked && debet_vs_toewijzing(x, p, &t, e, ce) < 0)
         return -1;
-    return remember(x, p, &t, linked);
+    return remember(x, p, e, linked);
 }
 
 /* Credits first (they may free room for the debets), then debets; document order within. */
@@ -531,6 +526,138 @@ static int check_clients(dctx *x, int pass)
     return 0;
 }
 
+/* ---- preload: what earlier messages say about the numbers this one names ----------- */
+
+static void key_ref(PGresult *res, int i, char *k, size_t n)
+{
+    snprintf(k, n, "%s", PQgetvalue(res, i, 1));
+}
+
+static void key_open(PGresult *res, int i, char *k, size_t n)
+{
+    debet_key(k, n, PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
+              iwmo_date_parse(PQgetvalue(res, i, 4)), iwmo_date_parse(PQgetvalue(res, i, 5)));
+}
+
+static void key_product(PGresult *res, int i, char *k, size_t n)
+{
+    snprintf(k, n, "%s\x1f%s", PQgetvalue(res, i, 2), PQgetvalue(res, i, 3));
+}
+
+/* Column 0 of every row into a set. */
+static int fill_set(dctx *x, PGresult *res, smap *set)
+{
+    if (!res)
+        return -1;
+    int rc = 0;
+    for (int i = 0; i < PQntuples(res) && rc == 0; i++)
+        rc = smap_add(set, PQgetvalue(res, i, 0));
+    PQclear(res);
+    if (rc < 0)
+        snprintf(x->d->err, sizeof(x->d->err), "out of memory");
+    return rc;
+}
+
+/* The numbers the message names, each once, as text[] literals. */
+typedef struct {
+    sbuf bsns, refs, vorigs, nrs;
+    int debets;
+} names;
+
+static int add_once(smap *seen, sbuf *lit, const char *v)
+{
+    int added = 0;
+    if (!smap_slot(seen, v, &added))
+        return -1;
+    if (added)
+        arr_add(lit, v);
+    return 0;
+}
+
+static int collect_names(dctx *x, names *nm)
+{
+    smap seen[4] = {{0}};
+    int rc = 0;
+    for (xmlNodePtr cl = xu_first_desc(x->decl, "Client"); cl && rc == 0; cl = xu_next(cl, "Client")) {
+        char bsn[16];
+        rc = add_once(&seen[0], &nm->bsns, xu_text(cl, "Bsn", bsn, sizeof(bsn)));
+        for (xmlNodePtr n = xu_first_desc(cl, "Prestatie"); n && rc == 0; n = xu_next(n, "Prestatie")) {
+            prestatie p;
+            prestatie_read(n, &p);
+            int credit = !strcmp(p.dc, "C");
+            nm->debets |= !credit;
+            if (add_once(&seen[1], &nm->refs, p.ref) < 0 || add_once(&seen[2], &nm->nrs, p.nr) < 0 ||
+                (credit && p.vorig[0] && add_once(&seen[3], &nm->vorigs, p.vorig) < 0))
+                rc = -1;
+        }
+    }
+    for (int i = 0; i < 4; i++)
+        smap_free(&seen[i], NULL);
+    if (rc == 0 && (!arr_end(&nm->bsns) || !arr_end(&nm->refs) || !arr_end(&nm->nrs) ||
+                    !arr_end(&nm->vorigs)))
+        rc = -1;
+    if (rc < 0)
+        snprintf(x->d->err, sizeof(x->d->err), "out of memory");
+    return rc;
+}
+
+/*
+ * Everything the per-Prestatie rules read from the database, in a few queries over the
+ * message's numbers. Nothing is written between here and the last rule (the message is
+ * recorded after its checks), so the rows are those each rule would have selected itself.
+ */
+static int preload(dctx *x, names *nm)
+{
+    const char *rel[] = {x->standard, x->gemeente, x->aanbieder, NULL};
+    /* TR304: the client has a toewijzing of this gemeente to this provider. */
+    rel[3] = nm->bsns.s;
+    if (x->known && fill_set(x, db_exec(x->d, "SELECT DISTINCT c.bsn FROM toewijzingen t "
+            "JOIN clients c ON c.id = t.client_id WHERE t.standard = $1 AND t.gemeente = $2 "
+            "AND t.aanbieder = $3 AND c.bsn = ANY($4::text[])", 4, rel, NULL, 0), &x->toew_bsns) < 0)
+        return -1;
+    /* TR314: numbers this provider delivered before, in declaraties not rejected as a whole. */
+    const char *q314[] = {x->standard, x->aanbieder, nm->refs.s};
+    if (fill_set(x, db_exec(x->d, "SELECT DISTINCT p.referentie_nummer FROM prestaties p "
+            "JOIN declaraties d ON d.id = p.declaratie_id WHERE d.side = 'gemeente' AND d.standard = $1 "
+            "AND d.aanbieder = $2 AND d.status <> 'rejected' AND p.referentie_nummer = ANY($3::text[])",
+            3, q314, NULL, 0), &x->prior_refs) < 0)
+        return -1;
+    /* TR338 and the rules against the toewijzing. */
+    if (x->known && toew_cache_load(x->d, &x->toew, x->standard, x->gemeente, x->aanbieder,
+                                    nm->nrs.s) < 0)
+        return -1;
+    /* TR323/TR390: approved or credited debets of the relation named by a VorigReferentieNummer. */
+    if (nm->vorigs.items) {
+        rel[3] = nm->vorigs.s;
+        x->cred = db_exec(x->d, "SELECT p.id, p.referentie_nummer, p.toewijzing_nummer, "
+            "p.product_categorie, p.product_code, p.periode_begin, p.periode_eind, p.status, c.bsn "
+            "FROM prestaties p JOIN declaraties d ON d.id = p.declaratie_id "
+            "JOIN clients c ON c.id = p.client_id WHERE d.side = 'gemeente' AND d.standard = $1 "
+            "AND d.gemeente = $2 AND d.aanbieder = $3 AND d.status <> 'rejected' "
+            "AND p.debet_credit = 'D' AND p.status IN ('approved', 'credited') "
+            "AND p.referentie_nummer = ANY($4::text[]) ORDER BY p.id", 4, rel, NULL, 0);
+        if (!x->cred || index_rows(x, x->cred, key_ref, &x->cred_by_ref, &x->cred_next) < 0)
+            return -1;
+    }
+    if (!nm->debets)
+        return 0;
+    /* TR389: approved debets of the relation on the toewijzingen named. */
+    rel[3] = nm->nrs.s;
+    x->open = db_exec(x->d, "SELECT p.referentie_nummer, p.toewijzing_nummer, p.product_categorie, "
+        "p.product_code, p.periode_begin, p.periode_eind FROM prestaties p "
+        "JOIN declaraties d ON d.id = p.declaratie_id WHERE d.side = 'gemeente' AND d.standard = $1 "
+        "AND d.gemeente = $2 AND d.aanbieder = $3 AND d.status <> 'rejected' AND p.debet_credit = 'D' "
+        "AND p.status = 'approved' AND p.toewijzing_nummer = ANY($4::text[])", 4, rel, NULL, 0);
+    if (!x->open || index_rows(x, x->open, key_open, &x->open_by_key, &x->open_next) < 0)
+        return -1;
+    /* TR418: the relation's contract tariffs. */
+    x->tarieven = db_exec(x->d, "SELECT id, aanbieder IS NULL, product_categorie, product_code, "
+        "valid_from, coalesce(valid_to::text, ''), tarief_cents, coalesce(eenheid, '') "
+        "FROM contract_tarieven WHERE standard = $1 AND gemeente = $2 "
+        "AND (aanbieder = $3 OR aanbieder IS NULL) ORDER BY id", 3, rel, NULL, 0);
+    return !x->tarieven ? -1 : index_rows(x, x->tarieven, key_product, &x->tar_by_product, &x->tar_next);
+}
+
 static int run_checks(dctx *x)
 {
     x->known = toew_gemeente_known(x->d, x->standard, x->gemeente);
@@ -538,7 +665,31 @@ static int run_checks(dctx *x)
         return -1;
     if (!is_clean(x, x->decl))
         return 0;                       /* the declaratie falls as a whole */
-    return check_clients(x, 0) < 0 || check_clients(x, 1) < 0 ? -1 : 0;
+    names nm = {0};
+    int rc = collect_names(x, &nm) < 0 || preload(x, &nm) < 0 ? -1 : 0;
+    sb_free(&nm.bsns);
+    sb_free(&nm.refs);
+    sb_free(&nm.vorigs);
+    sb_free(&nm.nrs);
+    return rc < 0 || check_clients(x, 0) < 0 || check_clients(x, 1) < 0 ? -1 : 0;
+}
+
+static void dctx_free(dctx *x)
+{
+    smap_free(&x->refs, NULL);
+    smap_free(&x->cancelled, NULL);
+    smap_free(&x->prior_refs, NULL);
+    smap_free(&x->toew_bsns, NULL);
+    toew_cache_free(&x->toew);
+    PQclear(x->cred);
+    free(x->cred_next);
+    smap_free(&x->cred_by_ref, NULL);
+    PQclear(x->open);
+    free(x->open_next);
+    smap_free(&x->open_by_key, NULL);
+    PQclear(x->tarieven);
+    free(x->tar_next);
+    smap_free(&x->tar_by_product, NULL);
 }
 
 int declaratie_check(db *d, iwmo_result *r, const char *pseudonym_key)
@@ -557,9 +708,7 @@ int declaratie_check(db *d, iwmo_result *r, const char *pseudonym_key)
     x.per_begin = xu_date(x.decl, "DeclaratiePeriode/Begindatum");
     x.per_eind = xu_date(x.decl, "DeclaratiePeriode/Einddatum");
     int rc = run_checks(&x);
-    sl_free(&x.refs);
-    sl_free(&x.cancelled);
-    free(x.tallies);
+    dctx_free(&x);
     return rc;
 }
 

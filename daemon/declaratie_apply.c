@@ -2,6 +2,9 @@
  * declaratie_apply.c - the money state of declaraties (tables of
  * 0003_declaraties.sql), in integer cents throughout.
  *
+ * Lines are written set-based: the clients of a 323 in one statement, its
+ * prestaties a few thousand per statement, the rejections of a 325 in one.
+ *
  *   323 received (gemeente): every Prestatie with its verdict: approved, or
  *       rejected with the codes of its own class, its Client and the
  *       Declaratie; an approved credit marks the debet it reverses credited.
@@ -83,20 +86,52 @@ static int message_direction(db *d, const char *msg_id, char *out, size_t n)
     return 0;
 }
 
-/* The client's row id (created with its pseudonym when new). */
-static int client_row(actx *a, const char *bsn, char *id, size_t n)
+/*
+ * The clients of the declaratie (created with their pseudonyms when new), in one
+ * statement: BSN -> row id (as text) in ids.
+ */
+static int client_rows(actx *a, xmlNodePtr decl, smap *ids)
 {
-    char pseudo[40];
-    state_pseudonym(a->key, bsn, pseudo, sizeof(pseudo));
-    const char *p[] = {bsn, pseudo};
-    PGresult *res = db_exec(a->d, "INSERT INTO clients (bsn, pseudonym) VALUES ($1, $2) "
-                                  "ON CONFLICT (bsn) DO UPDATE SET bsn = EXCLUDED.bsn RETURNING id",
-                            2, p, NULL, 0);
-    if (!res)
-        return -1;
-    snprintf(id, n, "%s", PQgetvalue(res, 0, 0));
-    PQclear(res);
-    return 0;
+    sbuf bsns = {0}, pseudos = {0};
+    smap seen = {0};
+    int rc = 0;
+    for (xmlNodePtr cl = xu_first_desc(decl, "Client"); cl && rc == 0; cl = xu_next(cl, "Client")) {
+        char bsn[16], pseudo[40];
+        int added = 0;
+        if (!smap_slot(&seen, xu_text(cl, "Bsn", bsn, sizeof(bsn)), &added))
+            rc = -1;
+        if (!added)
+            continue;
+        state_pseudonym(a->key, bsn, pseudo, sizeof(pseudo));
+        arr_add(&bsns, bsn);
+        arr_add(&pseudos, pseudo);
+    }
+    const char *p[] = {arr_end(&bsns), arr_end(&pseudos)};
+    if (rc < 0 || !p[0] || !p[1]) {
+        snprintf(a->d->err, sizeof(a->d->err), "out of memory");
+        rc = -1;
+    } else if (bsns.items) {
+        /* One row per BSN (deduplicated above: ON CONFLICT may touch a row only once). */
+        PGresult *res = db_exec(a->d, "INSERT INTO clients (bsn, pseudonym) "
+            "SELECT u.bsn, u.pseudonym FROM unnest($1::text[], $2::text[]) WITH ORDINALITY "
+            "AS u(bsn, pseudonym, ord) ORDER BY u.ord "
+            "ON CONFLICT (bsn) DO UPDATE SET bsn = EXCLUDED.bsn RETURNING id, bsn", 2, p, NULL, 0);
+        if (!res)
+            rc = -1;
+        for (int i = 0; rc == 0 && res && i < PQntuples(res); i++) {
+            char *id = strdup(PQgetvalue(res, i, 0));
+            if (!id || smap_put(ids, PQgetvalue(res, i, 1), id) < 0) {
+                free(id);
+                snprintf(a->d->err, sizeof(a->d->err), "out of memory");
+                rc = -1;
+            }
+        }
+        PQclear(res);
+    }
+    smap_free(&seen, NULL);
+    sb_free(&bsns);
+    sb_free(&pseudos);
+    return rc;
 }
 
 /* Signed cents of a bedrag element pair (amount_name + DebetCredit). */
@@ -134,39 +169,152 @@ static int insert_declaratie(actx *a, xmlNodePtr root, xmlNodePtr decl, const co
     return 0;
 }
 
-static int insert_prestatie(actx *a, const char *client_id, const prestatie *p, const codeset *c)
+/* Columns of the prestaties written in one statement, as array literals (one element per line). */
+enum { C_CLIENT, C_TOEW, C_REF, C_VORIG, C_NR, C_CAT, C_CODE, C_BEGIN, C_EIND, C_VOLUME, C_EENHEID, C_TARIEF,
+       C_BEDRAG, C_DC, C_STATUS, C_CODES, NCOLS };
+
+#define BATCH 5000                      /* lines per statement: bounds the literals' memory */
+
+typedef struct {
+    sbuf col[NCOLS];
+    int lines;
+    smap toew;                          /* ToewijzingNummer -> id (text) of the relation */
+} batch;
+
+/*
+ * The toewijzingen of the relation (standard, gemeente, aanbieder) with the numbers the
+ * declaratie names, into b->toew; a line links to the one with its number, if any.
+ */
+static int toewijzing_ids(actx *a, xmlNodePtr decl, batch *b)
 {
-    char vol[24], tarief[24], bedrag[24], codes[160];
-    snprintf(vol, sizeof(vol), "%lld", p->volume);
-    snprintf(tarief, sizeof(tarief), "%lld", p->tarief);
-    snprintf(bedrag, sizeof(bedrag), "%lld", p->bedrag);
+    sbuf nrs = {0};
+    smap seen = {0};
+    int rc = 0;
+    for (xmlNodePtr n = xu_first_desc(decl, "Prestatie"); n && rc == 0; n = xu_next_desc(decl, n, "Prestatie")) {
+        char nr[32];
+        int added = 0;
+        if (!smap_slot(&seen, xu_text(n, "ToewijzingNummer", nr, sizeof(nr)), &added))
+            rc = -1;
+        else if (added)
+            arr_add(&nrs, nr);
+    }
+    const char *p[] = {a->standard, a->gemeente, a->aanbieder, arr_end(&nrs)};
+    if (rc < 0 || !p[3]) {
+        snprintf(a->d->err, sizeof(a->d->err), "out of memory");
+        rc = -1;
+    } else {
+        PGresult *res = db_exec(a->d, "SELECT toewijzing_nummer, id FROM toewijzingen WHERE standard = $1 "
+                                      "AND gemeente = $2 AND aanbieder = $3 "
+                                      "AND toewijzing_nummer = ANY($4::text[])", 4, p, NULL, 0);
+        if (!res)
+            rc = -1;
+        for (int i = 0; rc == 0 && res && i < PQntuples(res); i++) {
+            char *id = strdup(PQgetvalue(res, i, 1));
+            if (!id || smap_put(&b->toew, PQgetvalue(res, i, 0), id) < 0) {
+                free(id);
+                snprintf(a->d->err, sizeof(a->d->err), "out of memory");
+                rc = -1;
+            }
+        }
+        PQclear(res);
+    }
+    smap_free(&seen, NULL);
+    sb_free(&nrs);
+    return rc;
+}
+
+static void batch_add(actx *a, batch *b, const char *client_id, const prestatie *p, const codeset *c)
+{
+    char codes[160];
     cs_literal(c, codes, sizeof(codes));
-    const char *status = !strcmp(a->side, "aanbieder") ? "awaiting" : c->n ? "rejected" : "approved";
-    const char *q[] = {a->decl_id, client_id, p->ref, p->vorig[0] ? p->vorig : NULL, p->nr, p->cat,
-                       p->code, p->begin_s, p->eind_s, vol, p->eenheid, p->has_tarief ? tarief : NULL,
-                       bedrag, p->dc, status, codes};
-    return db_run(a->d,
+    arr_add(&b->col[C_CLIENT], client_id);
+    arr_add(&b->col[C_TOEW], smap_get(&b->toew, p->nr));
+    arr_add(&b->col[C_REF], p->ref);
+    arr_add(&b->col[C_VORIG], p->vorig[0] ? p->vorig : NULL);
+    arr_add(&b->col[C_NR], p->nr);
+    arr_add(&b->col[C_CAT], p->cat);
+    arr_add(&b->col[C_CODE], p->code);
+    arr_add(&b->col[C_BEGIN], p->begin_s);
+    arr_add(&b->col[C_EIND], p->eind_s);
+    arr_addll(&b->col[C_VOLUME], p->volume);
+    arr_add(&b->col[C_EENHEID], p->eenheid);
+    if (p->has_tarief)
+        arr_addll(&b->col[C_TARIEF], p->tarief);
+    else
+        arr_add(&b->col[C_TARIEF], NULL);
+    arr_addll(&b->col[C_BEDRAG], p->bedrag);
+    arr_add(&b->col[C_DC], p->dc);
+    arr_add(&b->col[C_STATUS], !strcmp(a->side, "aanbieder") ? "awaiting" : c->n ? "rejected" : "approved");
+    arr_add(&b->col[C_CODES], codes);
+    b->lines++;
+}
+
+/* Write the batched lines in document order (ids ascend as before). 0 or -1. */
+static int batch_flush(actx *a, batch *b)
+{
+    if (!b->lines)
+        return 0;
+    const char *p[1 + NCOLS] = {a->decl_id};
+    for (int i = 0; i < NCOLS; i++)
+        if (!(p[1 + i] = arr_end(&b->col[i]))) {
+            snprintf(a->d->err, sizeof(a->d->err), "out of memory");
+            return -1;
+        }
+    /* No join here: a generic plan (the statement is prepared) stays as cheap as the first. */
+    int rc = db_run(a->d,
         "INSERT INTO prestaties (declaratie_id, client_id, toewijzing_id, referentie_nummer, "
         "vorig_referentie_nummer, toewijzing_nummer, product_categorie, product_code, periode_begin, "
         "periode_eind, geleverd_volume, eenheid, product_tarief_cents, bedrag_cents, debet_credit, "
-        "status, retourcodes) SELECT $1, $2, (SELECT t.id FROM toewijzingen t WHERE t.standard = d.standard "
-        "AND t.gemeente = d.gemeente AND t.aanbieder = d.aanbieder AND t.toewijzing_nummer = $5), "
-        "$3, $4, $5, $6, $7, $8::date, $9::date, $10, $11, $12, $13, $14, $15, $16::text[] "
-        "FROM declaraties d WHERE d.id = $1", 16, q);
+        "status, retourcodes) SELECT $1::bigint, u.client_id, u.toewijzing_id, u.ref, u.vorig, u.nr, "
+        "u.cat, u.code, u.b, u.e, u.volume, u.eenheid, u.tarief, u.bedrag, u.dc, u.status, "
+        "u.codes::text[] FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], "
+        "$7::text[], $8::text[], $9::date[], $10::date[], $11::bigint[], $12::text[], $13::bigint[], "
+        "$14::bigint[], $15::text[], $16::text[], $17::text[]) WITH ORDINALITY AS u(client_id, "
+        "toewijzing_id, ref, vorig, nr, cat, code, b, e, volume, eenheid, tarief, bedrag, dc, status, "
+        "codes, ord) ORDER BY u.ord", 1 + NCOLS, p);
+    for (int i = 0; i < NCOLS; i++)
+        sb_reset(&b->col[i]);
+    b->lines = 0;
+    return rc;
 }
 
-/* Approved credits of the declaratie mark the approved debets they reverse as credited. */
+/*
+ * Approved credits of the declaratie mark the approved debets they reverse as credited.
+ * The credits are read first (usually there are none) and then drive the update through
+ * the index on referentie_nummer: the planner never sees the fresh lines of a big
+ * declaratie as the outer side of a nested loop (statistics lag behind a bulk insert).
+ */
 static int mark_credited(actx *a)
 {
-    const char *p[] = {a->decl_id};
-    return db_run(a->d,
-        "UPDATE prestaties p SET status = 'credited', credited_by = c.id "
-        "FROM prestaties c JOIN declaraties cd ON cd.id = c.declaratie_id, declaraties pd "
-        "WHERE c.declaratie_id = $1 AND c.debet_credit = 'C' AND c.status = 'approved' "
-        "AND pd.id = p.declaratie_id AND pd.side = cd.side AND pd.standard = cd.standard "
-        "AND pd.gemeente = cd.gemeente AND pd.aanbieder = cd.aanbieder "
-        "AND p.referentie_nummer = c.vorig_referentie_nummer AND p.debet_credit = 'D' "
-        "AND p.status = 'approved'", 1, p);
+    const char *p[] = {a->decl_id, NULL, NULL};
+    PGresult *res = db_exec(a->d, "SELECT id, vorig_referentie_nummer FROM prestaties "
+                                  "WHERE declaratie_id = $1 AND debet_credit = 'C' AND status = 'approved' "
+                                  "AND vorig_referentie_nummer IS NOT NULL ORDER BY id", 1, p, NULL, 0);
+    if (!res)
+        return -1;
+    sbuf ids = {0}, vorigs = {0};
+    for (int i = 0; i < PQntuples(res); i++) {
+        arr_add(&ids, PQgetvalue(res, i, 0));
+        arr_add(&vorigs, PQgetvalue(res, i, 1));
+    }
+    int n = PQntuples(res), rc = 0;
+    PQclear(res);
+    p[1] = arr_end(&ids);
+    p[2] = arr_end(&vorigs);
+    if (!p[1] || !p[2]) {
+        snprintf(a->d->err, sizeof(a->d->err), "out of memory");
+        rc = -1;
+    } else if (n) {
+        rc = db_run(a->d,
+            "UPDATE prestaties p SET status = 'credited', credited_by = c.id "
+            "FROM unnest($2::bigint[], $3::text[]) AS c(id, vorig), declaraties cd, declaraties pd "
+            "WHERE cd.id = $1 AND pd.id = p.declaratie_id AND pd.side = cd.side "
+            "AND pd.standard = cd.standard AND pd.gemeente = cd.gemeente AND pd.aanbieder = cd.aanbieder "
+            "AND p.referentie_nummer = c.vorig AND p.debet_credit = 'D' AND p.status = 'approved'", 3, p);
+    }
+    sb_free(&ids);
+    sb_free(&vorigs);
+    return rc;
 }
 
 /* Granted total (signed cents of approved lines) and the declaratie's status. */
@@ -184,21 +332,34 @@ static int finish_declaratie(actx *a)
         "THEN 'partial' ELSE 'approved' END WHERE d.id = $1", 1, p);
 }
 
-static int record_client(actx *a, xmlNodePtr cl, const codeset *dc)
+/* Every Prestatie of the declaratie with its codes (those of the Declaratie, its Client and its own). */
+static int record_prestaties(actx *a, xmlNodePtr decl, const codeset *dc)
 {
-    char bsn[16], client_id[24];
-    if (client_row(a, xu_text(cl, "Bsn", bsn, sizeof(bsn)), client_id, sizeof(client_id)) < 0)
-        return -1;
-    for (xmlNodePtr n = xu_first_desc(cl, "Prestatie"); n; n = xu_next(n, "Prestatie")) {
-        prestatie p;
-        prestatie_read(n, &p);
-        codeset c = *dc;
-        cs_class(&c, a->r, cl);
-        cs_class(&c, a->r, n);
-        if (insert_prestatie(a, client_id, &p, &c) < 0)
-            return -1;
+    smap clients = {0};
+    batch b = {0};
+    int rc = client_rows(a, decl, &clients) < 0 || toewijzing_ids(a, decl, &b) < 0 ? -1 : 0;
+    for (xmlNodePtr cl = xu_first_desc(decl, "Client"); cl && rc == 0; cl = xu_next(cl, "Client")) {
+        char bsn[16];
+        const char *client_id = smap_get(&clients, xu_text(cl, "Bsn", bsn, sizeof(bsn)));
+        codeset cc = *dc;
+        cs_class(&cc, a->r, cl);
+        for (xmlNodePtr n = xu_first_desc(cl, "Prestatie"); n && rc == 0; n = xu_next(n, "Prestatie")) {
+            prestatie p;
+            prestatie_read(n, &p);
+            codeset c = cc;
+            cs_class(&c, a->r, n);
+            batch_add(a, &b, client_id, &p, &c);
+            if (b.lines >= BATCH)
+                rc = batch_flush(a, &b);
+        }
     }
-    return 0;
+    if (rc == 0)
+        rc = batch_flush(a, &b);
+    for (int i = 0; i < NCOLS; i++)
+        sb_free(&b.col[i]);
+    smap_free(&b.toew, free);
+    smap_free(&clients, free);
+    return rc;
 }
 
 static int record_323(actx *a, xmlNodePtr root)
@@ -213,9 +374,8 @@ static int record_323(actx *a, xmlNodePtr root)
     cs_class(&dc, a->r, decl);
     if (insert_declaratie(a, root, decl, &dc) < 0)
         return -1;
-    for (xmlNodePtr cl = xu_first_desc(decl, "Client"); cl; cl = xu_next(cl, "Client"))
-        if (record_client(a, cl, &dc) < 0)
-            return -1;
+    if (record_prestaties(a, decl, &dc) < 0)
+        return -1;
     if (!strcmp(a->side, "aanbieder"))
         return 0;                       /* awaiting the 325 */
     return mark_credited(a) < 0 ? -1 : finish_declaratie(a);
@@ -261,17 +421,42 @@ static int set_status(actx *a, const char *status, const char *ref, const codese
                         "AND ($4::text IS NULL OR referentie_nummer = $4)", 4, p);
 }
 
+/*
+ * The prestaties the 325 lists, rejected with their codes in one statement. A number
+ * listed twice keeps its first codes (as when each listing updated the line in turn).
+ */
 static int reject_listed(actx *a, xmlNodePtr da)
 {
-    for (xmlNodePtr n = xu_first_desc(da, "Prestatie"); n; n = xu_next_desc(da, n, "Prestatie")) {
-        char ref[32];
+    sbuf refs = {0}, codes = {0};
+    smap seen = {0};
+    int rc = 0;
+    for (xmlNodePtr n = xu_first_desc(da, "Prestatie"); n && rc == 0; n = xu_next_desc(da, n, "Prestatie")) {
+        char ref[32], lit[160];
         codeset c = {0};
+        int added = 0;
+        if (!smap_slot(&seen, xu_text(n, "ProductReferentie/ReferentieNummer", ref, sizeof(ref)), &added))
+            rc = -1;
+        if (!added)
+            continue;
         cs_retour(&c, n);
-        if (set_status(a, "rejected", xu_text(n, "ProductReferentie/ReferentieNummer", ref, sizeof(ref)),
-                       &c) < 0)
-            return -1;
+        cs_literal(&c, lit, sizeof(lit));
+        arr_add(&refs, ref);
+        arr_add(&codes, lit);
     }
-    return 0;
+    const char *p[] = {a->decl_id, arr_end(&refs), arr_end(&codes)};
+    if (rc < 0 || !p[1] || !p[2]) {
+        snprintf(a->d->err, sizeof(a->d->err), "out of memory");
+        rc = -1;
+    } else if (refs.items) {
+        rc = db_run(a->d, "UPDATE prestaties p SET status = 'rejected', retourcodes = u.codes::text[] "
+                          "FROM unnest($2::text[], $3::text[]) AS u(ref, codes) "
+                          "WHERE p.declaratie_id = $1 AND p.status = 'awaiting' "
+                          "AND p.referentie_nummer = u.ref", 3, p);
+    }
+    smap_free(&seen, NULL);
+    sb_free(&refs);
+    sb_free(&codes);
+    return rc;
 }
 
 static int record_325(actx *a, xmlNodePtr root)

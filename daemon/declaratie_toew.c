@@ -1,7 +1,9 @@
 /*
  * declaratie_toew.c - toewijzing facts for the 323 rules. The toewijzingen
  * table keeps numbers, products and dates; Omvang and Budget are read back
- * from the stored (compressed) 301 that last set the toewijzing.
+ * from the stored (compressed) 301 that last set the toewijzing. A 323 loads
+ * all the toewijzingen it names at once (toew_cache): a few queries per
+ * message, each stored 301 inflated and parsed once.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,12 +24,12 @@ int toew_gemeente_known(db *d, const char *standard, const char *gemeente)
     return found;
 }
 
-/* Inflate the stored raw bytes of a message; NULL when they cannot be read. */
-static char *raw_message(PGresult *r, size_t *len)
+/* Inflate the stored raw bytes of row i (raw, size in columns 1, 2); NULL when they cannot be read. */
+static char *raw_message(PGresult *r, int i, size_t *len)
 {
     size_t zlen = 0;
-    unsigned char *z = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 0), &zlen);
-    uLongf n = (uLongf)strtoul(PQgetvalue(r, 0, 1), NULL, 10);
+    unsigned char *z = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 1), &zlen);
+    uLongf n = (uLongf)strtoul(PQgetvalue(r, i, 2), NULL, 10);
     char *out = z ? malloc(n ? n : 1) : NULL;
     if (out && uncompress((Bytef *)out, &n, z, (uLong)zlen) != Z_OK) {
         free(out);
@@ -38,79 +40,189 @@ static char *raw_message(PGresult *r, size_t *len)
     return out;
 }
 
-/* Omvang and Budget of ToegewezenProduct nr in a 301 document. */
-static void read_omvang(xmlDocPtr doc, const char *nr, toewijzing *t)
+/* Omvang and Budget of the first ToegewezenProduct of each wanted number in a 301 document. */
+static void read_omvang(xmlDocPtr doc, const toew_cache *c, long long message_id)
 {
     xmlNodePtr root = xmlDocGetRootElement(doc);
     char buf[32];
     for (xmlNodePtr tp = xu_first_desc(root, "ToegewezenProduct"); tp;
          tp = xu_next_desc(root, tp, "ToegewezenProduct")) {
-        if (strcmp(xu_text(tp, "ToewijzingNummer", buf, sizeof(buf)), nr) != 0)
+        toew_entry *e = toew_cache_get(c, xu_text(tp, "ToewijzingNummer", buf, sizeof(buf)));
+        if (!e || e->message_id != message_id || e->omvang_read)
             continue;
+        toewijzing *t = &e->t;
+        e->omvang_read = 1;
         xmlNodePtr om = xu_child(tp, "Omvang");
         t->has_omvang = om && xu_long(om, "Volume", &t->volume) == 0;
         xu_text(om, "Eenheid", t->eenheid, sizeof(t->eenheid));
         xu_text(om, "Frequentie", t->frequentie, sizeof(t->frequentie));
         t->has_budget = xu_long(tp, "Budget", &t->budget_cents) == 0;
-        return;
     }
 }
 
-/* Fill Omvang and Budget from message message_id; a message that cannot be read leaves them unset. */
-static int load_omvang(db *d, const char *message_id, const char *nr, toewijzing *t)
+/* Fill Omvang and Budget from the stored 301s (ids: a bigint[] literal); unreadable ones leave them unset. */
+static int load_omvang(db *d, toew_cache *c, const char *ids)
 {
-    const char *p[] = {message_id};
-    PGresult *r = db_exec(d, "SELECT raw, size FROM messages WHERE id = $1", 1, p, NULL, 0);
+    const char *p[] = {ids};
+    PGresult *r = db_exec(d, "SELECT id, raw, size FROM messages WHERE id = ANY($1::bigint[])", 1, p,
+                          NULL, 0);
     if (!r)
         return -1;
-    size_t len = 0;
-    char *buf = PQntuples(r) ? raw_message(r, &len) : NULL;
-    PQclear(r);
-    if (!buf)
-        return 0;
     iwmo_limits lim;
     iwmo_limits_default(&lim);
-    iwmo_findings f;
-    iwmo_findings_init(&f, 4);
-    xmlDocPtr doc = iwmo_parse_safe(buf, len, &lim, &f);
-    if (doc) {
-        read_omvang(doc, nr, t);
-        xmlFreeDoc(doc);
+    for (int i = 0; i < PQntuples(r); i++) {
+        size_t len = 0;
+        char *buf = raw_message(r, i, &len);
+        if (!buf)
+            continue;
+        iwmo_findings f;
+        iwmo_findings_init(&f, 4);
+        xmlDocPtr doc = iwmo_parse_safe(buf, len, &lim, &f);
+        if (doc) {
+            read_omvang(doc, c, atoll(PQgetvalue(r, i, 0)));
+            xmlFreeDoc(doc);
+        }
+        iwmo_findings_free(&f);
+        free(buf);
     }
-    iwmo_findings_free(&f);
-    free(buf);
+    PQclear(r);
     return 0;
 }
 
-int toew_lookup(db *d, const char *standard, const char *gemeente, const char *nr, const char *bsn,
-                toewijzing *t)
+static int flush_omvang(db *d, toew_cache *c, sbuf *ids)
 {
-    memset(t, 0, sizeof(*t));
-    const char *p[] = {standard, gemeente, nr, bsn};
+    const char *lit = arr_end(ids);
+    if (!lit) {
+        snprintf(d->err, sizeof(d->err), "out of memory");
+        return -1;
+    }
+    int rc = load_omvang(d, c, lit);
+    sb_reset(ids);
+    return rc;
+}
+
+/* The 301s behind this aanbieder's entries, a few hundred per query. */
+static int load_all_omvang(db *d, toew_cache *c, const char *aanbieder)
+{
+    smap seen = {0};
+    sbuf ids = {0};
+    int rc = 0;
+    for (size_t i = 0; i < c->by_nr.cap && rc == 0; i++) {
+        toew_entry *e = c->by_nr.keys[i] ? c->by_nr.vals[i] : NULL;
+        if (!e || strcmp(e->t.aanbieder, aanbieder) != 0)
+            continue;
+        char id[24];
+        snprintf(id, sizeof(id), "%lld", e->message_id);
+        int added = 0;
+        if (!smap_slot(&seen, id, &added)) {
+            snprintf(d->err, sizeof(d->err), "out of memory");
+            rc = -1;
+            break;
+        }
+        if (added)
+            arr_add(&ids, id);
+        if (ids.items >= 256)
+            rc = flush_omvang(d, c, &ids);
+    }
+    if (rc == 0 && ids.items)
+        rc = flush_omvang(d, c, &ids);
+    smap_free(&seen, NULL);
+    sb_free(&ids);
+    return rc;
+}
+
+/* Approved debets recorded on the entries of this aanbieder (TR322, TR369). */
+static int load_use(db *d, toew_cache *c, const char *aanbieder)
+{
+    smap by_id = {0};
+    sbuf ids = {0};
+    int rc = 0;
+    for (size_t i = 0; i < c->by_nr.cap && rc == 0; i++) {
+        toew_entry *e = c->by_nr.keys[i] ? c->by_nr.vals[i] : NULL;
+        if (!e || strcmp(e->t.aanbieder, aanbieder) != 0)
+            continue;
+        char id[24];
+        snprintf(id, sizeof(id), "%lld", e->t.id);
+        arr_add(&ids, id);
+        rc = smap_put(&by_id, id, e);
+    }
+    const char *lit = rc == 0 ? arr_end(&ids) : NULL;
+    if (!lit) {
+        snprintf(d->err, sizeof(d->err), "out of memory");
+        rc = -1;
+    } else if (ids.items) {
+        const char *p[] = {lit};
+        c->use = db_exec(d, "SELECT p.toewijzing_id, p.referentie_nummer, p.eenheid, p.geleverd_volume, "
+            "p.bedrag_cents FROM prestaties p JOIN declaraties d ON d.id = p.declaratie_id "
+            "WHERE p.toewijzing_id = ANY($1::bigint[]) AND d.side = 'gemeente' "
+            "AND p.debet_credit = 'D' AND p.status = 'approved'", 1, p, NULL, 0);
+        int n = c->use ? PQntuples(c->use) : 0;
+        if (!c->use || !(c->use_next = malloc((size_t)(n ? n : 1) * sizeof(int)))) {
+            if (c->use)
+                snprintf(d->err, sizeof(d->err), "out of memory");
+            rc = -1;
+        }
+        for (int i = 0; rc == 0 && i < n; i++) {
+            toew_entry *e = smap_get(&by_id, PQgetvalue(c->use, i, 0));
+            if (!e)
+                continue;
+            c->use_next[i] = e->use_head;
+            e->use_head = i;
+        }
+    }
+    smap_free(&by_id, NULL);
+    sb_free(&ids);
+    return rc;
+}
+
+int toew_cache_load(db *d, toew_cache *c, const char *standard, const char *gemeente,
+                    const char *aanbieder, const char *nrs)
+{
+    const char *p[] = {standard, gemeente, nrs};
     PGresult *r = db_exec(d,
-        "SELECT t.id, t.aanbieder, c.bsn = $4, coalesce(t.product_categorie, ''), "
+        "SELECT t.toewijzing_nummer, t.id, t.aanbieder, c.bsn, coalesce(t.product_categorie, ''), "
         "coalesce(t.product_code, ''), coalesce(t.reden_wijziging, ''), t.ingangsdatum, "
         "coalesce(t.einddatum::text, ''), t.message_id FROM toewijzingen t "
         "JOIN clients c ON c.id = t.client_id "
-        "WHERE t.standard = $1 AND t.gemeente = $2 AND t.toewijzing_nummer = $3", 4, p, NULL, 0);
+        "WHERE t.standard = $1 AND t.gemeente = $2 AND t.toewijzing_nummer = ANY($3::text[])", 3, p,
+        NULL, 0);
     if (!r)
         return -1;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        return 0;
+    for (int i = 0; i < PQntuples(r); i++) {
+        toew_entry *e = calloc(1, sizeof(*e));
+        if (!e || smap_put(&c->by_nr, PQgetvalue(r, i, 0), e) < 0) {
+            free(e);
+            PQclear(r);
+            snprintf(d->err, sizeof(d->err), "out of memory");
+            return -1;
+        }
+        toewijzing *t = &e->t;
+        t->id = atoll(PQgetvalue(r, i, 1));
+        snprintf(t->aanbieder, sizeof(t->aanbieder), "%s", PQgetvalue(r, i, 2));
+        snprintf(e->bsn, sizeof(e->bsn), "%s", PQgetvalue(r, i, 3));
+        snprintf(t->cat, sizeof(t->cat), "%s", PQgetvalue(r, i, 4));
+        snprintf(t->code, sizeof(t->code), "%s", PQgetvalue(r, i, 5));
+        snprintf(t->reden, sizeof(t->reden), "%s", PQgetvalue(r, i, 6));
+        t->ingang = iwmo_date_parse(PQgetvalue(r, i, 7));
+        t->eind = iwmo_date_parse(PQgetvalue(r, i, 8));
+        e->message_id = atoll(PQgetvalue(r, i, 9));
+        e->use_head = -1;
     }
-    t->id = atoll(PQgetvalue(r, 0, 0));
-    snprintf(t->aanbieder, sizeof(t->aanbieder), "%s", PQgetvalue(r, 0, 1));
-    t->same_client = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
-    snprintf(t->cat, sizeof(t->cat), "%s", PQgetvalue(r, 0, 3));
-    snprintf(t->code, sizeof(t->code), "%s", PQgetvalue(r, 0, 4));
-    snprintf(t->reden, sizeof(t->reden), "%s", PQgetvalue(r, 0, 5));
-    t->ingang = iwmo_date_parse(PQgetvalue(r, 0, 6));
-    t->eind = iwmo_date_parse(PQgetvalue(r, 0, 7));
-    char mid[24];
-    snprintf(mid, sizeof(mid), "%s", PQgetvalue(r, 0, 8));
     PQclear(r);
-    return load_omvang(d, mid, nr, t) < 0 ? -1 : 1;
+    return load_all_omvang(d, c, aanbieder) < 0 || load_use(d, c, aanbieder) < 0 ? -1 : 0;
+}
+
+toew_entry *toew_cache_get(const toew_cache *c, const char *nr)
+{
+    return smap_get(&c->by_nr, nr);
+}
+
+void toew_cache_free(toew_cache *c)
+{
+    smap_free(&c->by_nr, free);
+    PQclear(c->use);
+    free(c->use_next);
+    memset(c, 0, sizeof(*c));
 }
 
 long long toew_norm(const toewijzing *t, const char *eenheid, long long volume)

@@ -1,13 +1,14 @@
 /*
  * declaratie_toew.h - what the 323 rules need to know about a toewijzing: its
  * row in toewijzingen plus the Omvang and Budget of the 301 that last set it
- * (read back from that message's stored raw bytes), and the volume
+ * (read back from that message's stored raw bytes, once per 323), and the volume
  * arithmetic of TR321/TR322 (IV077).
  */
 #ifndef IWMOD_DECLARATIE_TOEW_H
 #define IWMOD_DECLARATIE_TOEW_H
 
 #include "db.h"
+#include "declaratie_int.h"
 #include "iwmo.h"
 
 typedef struct {
@@ -26,9 +27,32 @@ typedef struct {
 /* 1 when the gemeente's toewijzingen of this standard pass through iwmod, 0 when not, -1 error. */
 int toew_gemeente_known(db *d, const char *standard, const char *gemeente);
 
-/* Look up toewijzing nr of the gemeente; 1 found, 0 not, -1 error. */
-int toew_lookup(db *d, const char *standard, const char *gemeente, const char *nr, const char *bsn,
-                toewijzing *t);
+/* One toewijzing as loaded for a whole 323 (same_client is left 0: it depends on the Prestatie). */
+typedef struct {
+    toewijzing t;
+    char bsn[16];               /* its client */
+    long long message_id;       /* the 301 that last set it */
+    int omvang_read;
+    long long tally_volume, tally_cents;   /* clean debets of this message met so far */
+    int use_head;               /* first approved debet on it (index into toew_cache.use), -1 none */
+} toew_entry;
+
+/* The toewijzingen a 323 names, loaded with a few set-based queries. */
+typedef struct {
+    smap by_nr;                 /* ToewijzingNummer -> toew_entry* */
+    PGresult *use;              /* approved debets: referentie_nummer, eenheid, volume, cents */
+    int *use_next;
+} toew_cache;
+
+/*
+ * Load the gemeente's toewijzingen whose numbers are in nrs (a text[] literal); for
+ * those of this aanbieder also Omvang and Budget (each stored 301 inflated and parsed
+ * once) and the approved debets recorded on them. 0 or -1 (d->err).
+ */
+int toew_cache_load(db *d, toew_cache *c, const char *standard, const char *gemeente,
+                    const char *aanbieder, const char *nrs);
+toew_entry *toew_cache_get(const toew_cache *c, const char *nr);
+void toew_cache_free(toew_cache *c);
 
 /*
  * Express a volume in the toewijzing's comparison unit: minutes when the toewijzing

@@ -29,6 +29,7 @@ void iwmo_check_message(iwmo_schemaset *s, const iwmo_limits *lim,
 
 void iwmo_result_free(iwmo_result *r)
 {
+    iwmo_class_index_free(r);
     if (r->doc)
         xmlFreeDoc(r->doc);
     r->doc = NULL;

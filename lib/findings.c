@@ -25,10 +25,15 @@ static int findings_grow(iwmo_findings *f)
     return 0;
 }
 
+/*
+ * The cap (max_findings) only bounds parser and schema errors, which can be
+ * endless on a broken file. A rule finding is a verdict on part of the message
+ * (a rejected Prestatie is not paid), so rule findings are never dropped.
+ */
 static iwmo_finding *findings_vadd(iwmo_findings *f, long line, const char *code,
-                                   const char *rule, const char *fmt, va_list ap)
+                                   const char *rule, int level, const char *fmt, va_list ap)
 {
-    if (f->max_findings && f->count >= f->max_findings) {
+    if (level <= 1 && f->max_findings && f->count >= f->max_findings) {
         f->dropped++;
         return NULL;
     }
@@ -56,7 +61,7 @@ void iwmo_findings_add(iwmo_findings *f, long line, const char *code,
 {
     va_list ap;
     va_start(ap, fmt);
-    findings_vadd(f, line, code, rule, fmt, ap);
+    findings_vadd(f, line, code, rule, 0, fmt, ap);
     va_end(ap);
 }
 
@@ -65,7 +70,7 @@ void iwmo_findings_add_at(iwmo_findings *f, xmlNodePtr node, int level, const ch
 {
     va_list ap;
     va_start(ap, fmt);
-    iwmo_finding *it = findings_vadd(f, node ? xmlGetLineNo(node) : 0, code, rule, fmt, ap);
+    iwmo_finding *it = findings_vadd(f, node ? xmlGetLineNo(node) : 0, code, rule, level, fmt, ap);
     va_end(ap);
     if (it) {
         it->node = node;

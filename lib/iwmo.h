@@ -146,6 +146,7 @@ typedef struct {
     int valid;              /* everything passed */
     iwmo_findings findings;
     xmlDocPtr doc;          /* kept when well formed; freed by iwmo_result_free */
+    void *class_index;      /* findings by berichtklasse, built on demand (lib/retour.c) */
 } iwmo_result;
 
 void iwmo_check_message(iwmo_schemaset *s, const iwmo_limits *lim,
@@ -179,6 +180,7 @@ xmlDocPtr iwmo_retour_build(const iwmo_result *r, const iwmo_retour_opts *o, con
  * out and returns how many; 0 means the class itself is clean.
  */
 int iwmo_class_codes(const iwmo_result *r, xmlNodePtr cls, const char **out, int max);
+void iwmo_class_index_free(iwmo_result *r);     /* called by iwmo_result_free */
 
 /* The namespace of a message type: http://www.istandaarden.nl/iwmo/3_2/wmo305/schema. */
 void iwmo_msgtype_namespace(const iwmo_msgtype *t, char *out, size_t n);

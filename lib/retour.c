@@ -7,6 +7,7 @@
  * carrying its retourcodes (0200 where nothing was found). The 325 answers a
  * 323 per IV087: only rejected prestaties, with the approved total.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,30 +80,153 @@ static int has_level(const iwmo_result *r, int level)
     return 0;
 }
 
+/*
+ * An index of the cross-message/external findings, so that "which codes does
+ * this class get" and "is anything rejected below this element" cost O(1)
+ * per question instead of a scan of every finding: a 40,000-line declaratie
+ * can carry tens of thousands of findings. Built once, extended as findings
+ * are added (the cross-message rules ask while they still add findings).
+ */
+typedef struct {
+    size_t done;            /* findings indexed so far */
+    size_t cap;             /* slots in both tables, a power of two */
+    size_t used, aused;
+    xmlNodePtr *key;        /* class table: the class node (HEADER for the header) */
+    int *head;              /* first finding of that class, -1 none */
+    int *next;              /* per finding: the next of the same class */
+    size_t nextcap;
+    xmlNodePtr *akey;       /* ancestor set: every element with a finding at or below it */
+} class_index;
+
+static xmlNode header_key_node;
+#define HEADER_KEY (&header_key_node)
+
+static size_t slot_of(const void *p, size_t cap)
+{
+    uintptr_t h = (uintptr_t)p >> 4;
+    h *= (uintptr_t)0x9E3779B97F4A7C15ULL;
+    return (size_t)(h >> 7) & (cap - 1);
+}
+
+static size_t find_slot(xmlNodePtr *keys, size_t cap, xmlNodePtr k)
+{
+    size_t i = slot_of(k, cap);
+    while (keys[i] && keys[i] != k)
+        i = (i + 1) & (cap - 1);
+    return i;
+}
+
+static int index_grow(class_index *x)
+{
+    size_t ncap = x->cap ? x->cap * 2 : 256;
+    xmlNodePtr *key = calloc(ncap, sizeof(*key)), *akey = calloc(ncap, sizeof(*akey));
+    int *head = malloc(ncap * sizeof(*head));
+    if (!key || !akey || !head) {
+        free(key); free(akey); free(head);
+        return -1;
+    }
+    for (size_t i = 0; i < x->cap; i++) {
+        if (x->key[i]) {
+            size_t j = find_slot(key, ncap, x->key[i]);
+            key[j] = x->key[i];
+            head[j] = x->head[i];
+        }
+        if (x->akey[i])
+            akey[find_slot(akey, ncap, x->akey[i])] = x->akey[i];
+    }
+    free(x->key); free(x->akey); free(x->head);
+    x->key = key; x->akey = akey; x->head = head; x->cap = ncap;
+    return 0;
+}
+
+static int index_add(class_index *x, const iwmo_result *r, size_t i)
+{
+    const iwmo_finding *f = &r->findings.items[i];
+    if (i >= x->nextcap) {
+        size_t n = x->nextcap ? x->nextcap * 2 : 64;
+        while (n <= i)
+            n *= 2;
+        int *nx = realloc(x->next, n * sizeof(*nx));
+        if (!nx)
+            return -1;
+        x->next = nx;
+        x->nextcap = n;
+    }
+    x->next[i] = -1;
+    if (!is_content_finding(f))
+        return 0;
+    if (2 * (x->used + 1) > x->cap || 2 * (x->aused + 64) > x->cap)
+        if (index_grow(x) < 0)
+            return -1;
+    xmlNodePtr cls = class_of(f->node);
+    xmlNodePtr k = cls ? cls : HEADER_KEY;
+    size_t s = find_slot(x->key, x->cap, k);
+    if (!x->key[s]) {
+        x->key[s] = k;
+        x->head[s] = -1;
+        x->used++;
+    }
+    int *link = &x->head[s];            /* append, keeping the findings' order */
+    while (*link >= 0)
+        link = &x->next[*link];
+    *link = (int)i;
+    for (xmlNodePtr p = f->node; p && p->type == XML_ELEMENT_NODE; p = p->parent) {
+        if (2 * (x->aused + 1) > x->cap && index_grow(x) < 0)
+            return -1;
+        size_t a = find_slot(x->akey, x->cap, p);
+        if (x->akey[a])
+            break;                      /* its ancestors are in already */
+        x->akey[a] = p;
+        x->aused++;
+    }
+    return 0;
+}
+
+/* The index of r, brought up to date with its findings (NULL when out of memory). */
+static class_index *index_of(const iwmo_result *r)
+{
+    iwmo_result *rw = (iwmo_result *)r;     /* the index is a cache; the result itself is unchanged */
+    class_index *x = rw->class_index;
+    if (!x) {
+        x = calloc(1, sizeof(*x));
+        if (!x)
+            return NULL;
+        rw->class_index = x;
+    }
+    for (; x->done < r->findings.count; x->done++)
+        if (index_add(x, r, x->done) < 0)
+            return NULL;
+    return x;
+}
+
+void iwmo_class_index_free(iwmo_result *r)
+{
+    class_index *x = r->class_index;
+    if (!x)
+        return;
+    free(x->key); free(x->akey); free(x->head); free(x->next);
+    free(x);
+    r->class_index = NULL;
+}
+
 /* Codes of the cross-message/external findings that belong to class cls (NULL = header). */
 static codes codes_for(const iwmo_result *r, xmlNodePtr cls)
 {
     codes c = {0};
-    for (size_t i = 0; i < r->findings.count; i++) {
-        const iwmo_finding *f = &r->findings.items[i];
-        if (is_content_finding(f) && class_of(f->node) == cls)
-            codes_add(&c, f->code);
-    }
+    class_index *x = index_of(r);
+    if (!x || !x->cap)
+        return c;
+    size_t s = find_slot(x->key, x->cap, cls ? cls : HEADER_KEY);
+    for (int i = x->key[s] ? x->head[s] : -1; i >= 0; i = x->next[i])
+        codes_add(&c, r->findings.items[i].code);
     return c;
 }
 
 /* Does any cross-message/external finding sit inside the subtree of n? */
 static int subtree_has_findings(const iwmo_result *r, xmlNodePtr n)
 {
-    for (size_t i = 0; i < r->findings.count; i++) {
-        const iwmo_finding *f = &r->findings.items[i];
-        if (!is_content_finding(f))
-            continue;
-        for (xmlNodePtr p = f->node; p; p = p->parent)
-            if (p == n)
-                return 1;
-    }
-    return 0;
+    class_index *x = index_of(r);
+    return x && x->cap && x->akey[find_slot(x->akey, x->cap, n)] == n;
 }
 
 static xmlNodePtr el(struct builder *b, xmlNodePtr parent, const char *name, const char *text)
@@ -369,6 +493,7 @@ xmlDocPtr iwmo_retour_build(const iwmo_result *r, const iwmo_retour_opts *o, con
         *why = "the message fails its XSD: no retour is sent (IV028), the sender gets an error";
         return NULL;
     }
+    iwmo_class_index_free((iwmo_result *)r);    /* findings may have moved since: index afresh */
     struct builder b = {.r = r, .o = o};
     b.rt = iwmo_msgtype_find(r->ident.standard, r->ident.msgtype->retour_type);
     xmlNodePtr root = start_doc(&b);

@@ -275,6 +275,30 @@ static void test_325_totals(void **state)
     }
 }
 
+/* More rejected lines than the findings cap: every one is still rejected and listed. */
+static void test_many_rejected_prestaties(void **state)
+{
+    (void)state;
+    iwmo_result r;
+    load_checked(iwmo_msgtype_find(IWMO_STD_IJW, 323), &r);
+    xmlNodePtr first = find_el(xmlDocGetRootElement(r.doc), "Prestatie");
+    for (int i = 0; i < 400; i++)
+        xmlAddNextSibling(first, xmlCopyNode(first, 1));
+    int n = 0;
+    for (xmlNodePtr p = first; p; p = xmlNextElementSibling(p), n++)
+        iwmo_findings_add_at(&r.findings, p, 3, "0611", "TR418", "test");
+    assert_true(n > 400);
+    assert_int_equal(r.findings.count, (size_t)n);          /* rule findings are never capped */
+    const char *v[4];
+    assert_int_equal(iwmo_class_codes(&r, first, v, 4), 1);
+    size_t len;
+    char *xml = build(&r, &len);
+    assert_int_equal(count(xml, "<Prestatie>"), n);
+    assert_int_equal(count(xml, "<RetourCode>0611</RetourCode>"), n);
+    free(xml);
+    iwmo_result_free(&r);
+}
+
 static void test_no_retour_when_not_due(void **state)
 {
     (void)state;
@@ -325,6 +349,7 @@ int main(void)
         cmocka_unit_test(test_technical_rejection),
         cmocka_unit_test(test_class_rejection),
         cmocka_unit_test(test_325_totals),
+        cmocka_unit_test(test_many_rejected_prestaties),
         cmocka_unit_test(test_no_retour_when_not_due),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
