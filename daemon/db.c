@@ -61,10 +61,17 @@ int db_ok(db *d)
 PGresult *db_exec(db *d, const char *sql, int n, const char *const *params,
                   const int *lens, unsigned binary_mask)
 {
-    int formats[16] = {0};
-    for (int i = 0; i < n && i < 16; i++)
-        formats[i] = (binary_mask >> i) & 1;
+    int small[32] = {0};
+    int *formats = n <= 32 ? small : calloc((size_t)n, sizeof(int));
+    if (!formats) {
+        snprintf(d->err, sizeof(d->err), "out of memory");
+        return NULL;
+    }
+    for (int i = 0; i < n && i < 32; i++)
+        formats[i] = (binary_mask >> i) & 1;    /* binary parameters are among the first 32 */
     PGresult *r = PQexecParams(d->conn, sql, n, NULL, params, lens, formats, 0);
+    if (formats != small)
+        free(formats);
     ExecStatusType st = PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         snprintf(d->err, sizeof(d->err), "%s", PQresultErrorMessage(r));
