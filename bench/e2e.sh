@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 NT=${1:-1000}
 NM=${2:-10000}
 RATE=${3:-200}
-BIN=build/bin
+BIN=${BIN:-build/bin}
 [ -x $BIN/iwmod ] || { echo "build first (cmake --build build)"; exit 1; }
 W=$(mktemp -d /tmp/iwmod-bench-XXXXXX)
 chmod 755 "$W"

@@ -24,6 +24,70 @@ static void set_err(db *d, const char *what)
         d->err[--n] = '\0';
 }
 
+/*
+ * Statements are prepared once per connection (PQprepare) and then executed
+ * by name: the server parses and plans each text once instead of on every
+ * call. Keyed by the SQL text; at most STMT_MAX of them (texts beyond that
+ * are executed unnamed, as before). A reconnect forgets them all.
+ */
+#define STMT_MAX 160
+
+struct db_stmt {
+    unsigned long hash;
+    char *sql;
+    char name[16];
+};
+
+static unsigned long text_hash(const char *s)
+{
+    unsigned long h = 1469598103934665603UL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211UL;
+    return h;
+}
+
+static void forget_statements(db *d)
+{
+    for (int i = 0; i < d->nstmts; i++)
+        free(d->stmts[i].sql);
+    free(d->stmts);
+    d->stmts = NULL;
+    d->nstmts = 0;
+}
+
+/* The prepared name for sql, or NULL when it was not prepared yet. */
+static const char *cached(db *d, const char *sql)
+{
+    unsigned long h = text_hash(sql);
+    for (int i = 0; i < d->nstmts; i++)
+        if (d->stmts[i].hash == h && strcmp(d->stmts[i].sql, sql) == 0)
+            return d->stmts[i].name;
+    return NULL;
+}
+
+/* The prepared name for sql, preparing it now if needed; NULL = run it unnamed. */
+static const char *statement(db *d, const char *sql, int n)
+{
+    const char *name = cached(d, sql);
+    if (name)
+        return name;
+    unsigned long h = text_hash(sql);
+    if (d->nstmts >= STMT_MAX || PQtransactionStatus(d->conn) == PQTRANS_INERROR)
+        return NULL;
+    if (!d->stmts && !(d->stmts = calloc(STMT_MAX, sizeof(*d->stmts))))
+        return NULL;
+    struct db_stmt *s = &d->stmts[d->nstmts];
+    snprintf(s->name, sizeof(s->name), "iw%d", d->nstmts);
+    PGresult *r = PQprepare(d->conn, s->name, sql, n, NULL);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!ok || !(s->sql = strdup(sql)))
+        return NULL;                    /* e.g. a syntax error: the unnamed run reports it */
+    s->hash = h;
+    d->nstmts++;
+    return s->name;
+}
+
 int db_open(db *d, const char *dsn)
 {
     memset(d, 0, sizeof(*d));
@@ -39,9 +103,12 @@ int db_open(db *d, const char *dsn)
 
 void db_close(db *d)
 {
-    if (d->conn)
+    if (d->conn) {
+        db_flush(d);
         PQfinish(d->conn);
+    }
     d->conn = NULL;
+    forget_statements(d);
 }
 
 int db_ok(db *d)
@@ -50,6 +117,8 @@ int db_ok(db *d)
         return 1;
     if (!d->conn)
         return 0;
+    forget_statements(d);
+    d->pending = 0;
     PQreset(d->conn);
     if (PQstatus(d->conn) != CONNECTION_OK) {
         set_err(d, "database connection lost");
@@ -58,26 +127,120 @@ int db_ok(db *d)
     return 1;
 }
 
+static void result_err(db *d, const PGresult *r)
+{
+    snprintf(d->err, sizeof(d->err), "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(d->conn));
+    size_t k = strlen(d->err);
+    while (k && (d->err[k - 1] == '\n' || d->err[k - 1] == ' '))
+        d->err[--k] = '\0';
+    if (!k)
+        snprintf(d->err, sizeof(d->err), "database error (no message)");
+}
+
+int db_flush(db *d)
+{
+    if (!d->conn || PQpipelineStatus(d->conn) == PQ_PIPELINE_OFF)
+        return 0;
+    int rc = 0;
+    if (!PQpipelineSync(d->conn)) {
+        result_err(d, NULL);
+        rc = -1;
+    }
+    int nulls = 0;
+    for (;;) {
+        PGresult *r = PQgetResult(d->conn);
+        if (!r) {
+            if (++nulls >= 2)           /* nothing more queued: the sync never came */
+                break;
+            continue;
+        }
+        nulls = 0;
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            break;
+        }
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && rc == 0) {
+            result_err(d, st == PGRES_PIPELINE_ABORTED ? NULL : r);
+            rc = -1;
+        }
+        PQclear(r);
+    }
+    d->pending = 0;
+    if (!PQexitPipelineMode(d->conn) && rc == 0) {
+        result_err(d, NULL);
+        rc = -1;
+    }
+    return rc;
+}
+
+/*
+ * Parameter formats for libpq: NULL (all text) when no parameter is binary, so
+ * a statement may have any number of parameters; binary ones must be among the
+ * first 32 (binary_mask has a bit per parameter).
+ */
+static const int *formats_for(db *d, int n, unsigned binary_mask, int formats[32])
+{
+    if (!binary_mask)
+        return NULL;
+    if (n > 32) {
+        snprintf(d->err, sizeof(d->err), "binary parameters in a statement of more than 32");
+        return NULL;
+    }
+    for (int i = 0; i < n; i++)
+        formats[i] = (binary_mask >> i) & 1;
+    return formats;
+}
+
+int db_defer(db *d, const char *sql, int n, const char *const *params, const int *lens,
+             unsigned binary_mask)
+{
+    if (!d->defer) {
+        PGresult *r = db_exec(d, sql, n, params, lens, binary_mask);
+        PQclear(r);
+        return r ? 0 : -1;
+    }
+    int formats[32] = {0};
+    const int *fmt = formats_for(d, n, binary_mask, formats);
+    if (binary_mask && !fmt)
+        return -1;
+    const char *name = cached(d, sql);
+    if (!name && d->nstmts < STMT_MAX) {
+        /* Preparing is synchronous: drain the pipeline first (once per text and connection). */
+        if (db_flush(d) < 0)
+            return -1;
+        name = statement(d, sql, n);
+    }
+    if (PQpipelineStatus(d->conn) == PQ_PIPELINE_OFF && !PQenterPipelineMode(d->conn)) {
+        result_err(d, NULL);
+        return -1;
+    }
+    int ok = name ? PQsendQueryPrepared(d->conn, name, n, params, lens, fmt, 0)
+                  : PQsendQueryParams(d->conn, sql, n, NULL, params, lens, fmt, 0);
+    if (!ok) {
+        result_err(d, NULL);
+        db_flush(d);
+        return -1;
+    }
+    /* Results are a few bytes each; bound them anyway so neither side ever waits on a full socket. */
+    return ++d->pending >= 256 ? db_flush(d) : 0;
+}
+
 PGresult *db_exec(db *d, const char *sql, int n, const char *const *params,
                   const int *lens, unsigned binary_mask)
 {
-    int small[32] = {0};
-    int *formats = n <= 32 ? small : calloc((size_t)n, sizeof(int));
-    if (!formats) {
-        snprintf(d->err, sizeof(d->err), "out of memory");
+    if (db_flush(d) < 0)
         return NULL;
-    }
-    for (int i = 0; i < n && i < 32; i++)
-        formats[i] = (binary_mask >> i) & 1;    /* binary parameters are among the first 32 */
-    PGresult *r = PQexecParams(d->conn, sql, n, NULL, params, lens, formats, 0);
-    if (formats != small)
-        free(formats);
+    int formats[32] = {0};
+    const int *fmt = formats_for(d, n, binary_mask, formats);
+    if (binary_mask && !fmt)
+        return NULL;
+    const char *name = statement(d, sql, n);
+    PGresult *r = name ? PQexecPrepared(d->conn, name, n, params, lens, fmt, 0)
+                       : PQexecParams(d->conn, sql, n, NULL, params, lens, fmt, 0);
     ExecStatusType st = PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        snprintf(d->err, sizeof(d->err), "%s", PQresultErrorMessage(r));
-        size_t k = strlen(d->err);
-        while (k && d->err[k - 1] == '\n')
-            d->err[--k] = '\0';
+        result_err(d, r);
         PQclear(r);
         return NULL;
     }
@@ -95,16 +258,22 @@ int db_run(db *d, const char *sql, int n, const char *const *params)
 
 int db_begin(db *d)
 {
-    return db_run(d, "BEGIN", 0, NULL);
+    return d->defer ? db_defer(d, "BEGIN", 0, NULL, NULL, 0) : db_run(d, "BEGIN", 0, NULL);
 }
 
+/* With deferred statements pending, COMMIT goes down the same pipeline: one round trip. */
 int db_commit(db *d)
 {
+    if (d->pending && db_defer(d, "COMMIT", 0, NULL, NULL, 0) < 0)
+        return -1;
+    if (d->pending)
+        return db_flush(d);
     return db_run(d, "COMMIT", 0, NULL);
 }
 
 void db_rollback(db *d)
 {
+    db_flush(d);
     PGresult *r = PQexec(d->conn, "ROLLBACK");
     PQclear(r);
 }

@@ -9,9 +9,15 @@
 #include <libpq-fe.h>
 #include <stddef.h>
 
+struct db_stmt;
+
 typedef struct {
     PGconn *conn;
     char err[512];
+    int defer;                  /* db_defer may pipeline (set by the spine inside its transaction) */
+    int pending;                /* statements sent in pipeline mode, results not read yet */
+    struct db_stmt *stmts;      /* statements prepared on this connection (db.c) */
+    int nstmts;
 } db;
 
 int db_open(db *d, const char *dsn);             /* 0 or -1 with d->err */
@@ -37,5 +43,18 @@ PGresult *db_exec(db *d, const char *sql, int n, const char *const *params,
 
 /* Same, for statements whose result is not needed: 0 or -1. */
 int db_run(db *d, const char *sql, int n, const char *const *params);
+
+/*
+ * A write whose result is not needed. With d->defer set it is only sent
+ * (libpq pipeline mode) and its outcome is read by the next db_flush, which
+ * every other call here (db_exec, db_run, db_commit, db_rollback) does
+ * first, so statements still run in order and later reads see earlier
+ * writes. Without d->defer it runs at once, like db_exec. 0 or -1.
+ */
+int db_defer(db *d, const char *sql, int n, const char *const *params, const int *lens,
+             unsigned binary_mask);
+
+/* Read the results of every deferred statement; 0, or -1 with d->err (the first error). */
+int db_flush(db *d);
 
 #endif

@@ -35,13 +35,13 @@
 int events_record(db *d, const char *topic, const char *body_json)
 {
     const char *p[] = {topic, body_json};
-    return db_run(d,
+    return db_defer(d,
         "WITH l AS (SELECT pg_advisory_xact_lock(" EVENTS_LOCK ")), "
         "k AS (SELECT nextval(pg_get_serial_sequence('events', 'seq')) AS seq, gen_random_uuid() AS id FROM l) "
         "INSERT INTO events (seq, event_id, topic, body) "
         "SELECT k.seq, k.id, $1, $2::jsonb || jsonb_build_object('seq', k.seq, 'event_id', k.id, "
         "'topic', $1::text, 'time', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')) "
-        "FROM k", 2, p);
+        "FROM k", 2, p, NULL, 0);
 }
 
 static int record_json(db *d, const char *topic, json_t *body)

@@ -140,40 +140,76 @@ static void note_claim(const char *claim, proc_status st)
     strftime(last_time, sizeof(last_time), "%H:%M:%S", localtime_r(&now, &tm));
 }
 
+/*
+ * Batch size, slow start: 1 after the start and after a failed batch, doubled
+ * after each batch that committed, up to PROCESS_BATCH_MAX. So a process that
+ * is restarted again and again (a crash loop, a flaky database) still
+ * finishes a message in each life, and a backlog soon goes in full batches.
+ */
+static size_t batch_limit = 1;
+
+/* Process a batch (process.c), then do the bookkeeping per claim and publish its events once. */
+static int run_batch(daemon_ctx *x, char **claims, size_t n)
+{
+    proc_status st[PROCESS_BATCH_MAX];
+    int retry = 0;
+    process_batch(x, claims, n, st);
+    for (size_t i = 0; i < n; i++) {
+        note_claim(claims[i], st[i]);
+        retry |= st[i] == PROC_RETRY;
+    }
+    publish_events(x);
+    batch_limit = retry ? 1 : batch_limit * 2 > PROCESS_BATCH_MAX ? PROCESS_BATCH_MAX : batch_limit * 2;
+    return retry;
+}
+
 /* Process every claim in active/ (left by a crash, or waiting for a retry). 0 = all done. */
 static int drain_active(daemon_ctx *x)
 {
     size_t n;
     entry *v = list_dir(x->q.active, 0, &n);
     int retry = 0;
-    for (size_t i = 0; v && i < n && !stop_requested; i++) {
-        proc_status st = process_claim(x, v[i].name);
-        note_claim(v[i].name, st);
-        retry |= st == PROC_RETRY;
-        publish_events(x);
+    for (size_t i = 0; v && i < n && !stop_requested;) {
+        char *claims[PROCESS_BATCH_MAX];
+        size_t k = 0;
+        for (; i < n && k < batch_limit; i++)
+            claims[k++] = v[i].name;
+        retry |= run_batch(x, claims, k);
     }
     free(v);
     return retry;
 }
 
-/* Claim and process every acceptable file in the inbox. Returns 1 if any must be retried. */
+/*
+ * Claim and process every acceptable file in the inbox, a batch at a time:
+ * up to PROCESS_BATCH_MAX renames into active/, one fsync of active/ and of
+ * the inbox, then one group commit. Returns 1 if any must be retried.
+ */
 static int drain_inbox(daemon_ctx *x)
 {
     size_t n;
     entry *v = list_dir(x->q.inbox, 1, &n);
     int retry = 0;
-    for (size_t i = 0; v && i < n && !stop_requested; i++) {
-        char claim[512], err[512];
-        int rc = queue_claim(&x->q, v[i].name, claim, sizeof(claim), err, sizeof(err));
-        if (rc < 0)
-            log_msg(LOG_ERR, "%s", err);
-        if (rc != 0)
+    static char names[PROCESS_BATCH_MAX][512];
+    for (size_t i = 0; v && i < n && !stop_requested;) {
+        char *claims[PROCESS_BATCH_MAX];
+        size_t k = 0;
+        for (; i < n && k < batch_limit; i++) {
+            char err[512];
+            int rc = queue_claim_nosync(&x->q, v[i].name, names[k], sizeof(names[k]), err, sizeof(err));
+            if (rc < 0)
+                log_msg(LOG_ERR, "%s", err);
+            if (rc == 0) {
+                claims[k] = names[k];
+                k++;
+            }
+        }
+        if (!k)
             continue;
+        queue_sync_dir(x->q.active);
+        queue_sync_dir(x->q.inbox);
         crash_point(x, "after-claim");
-        proc_status st = process_claim(x, claim);
-        note_claim(claim, st);
-        retry |= st == PROC_RETRY;
-        publish_events(x);
+        retry |= run_batch(x, claims, k);
     }
     free(v);
     return retry;

@@ -25,6 +25,16 @@ typedef enum {
 
 proc_status process_claim(daemon_ctx *x, const char *claim);
 
+/* Claims processed together in one transaction (group commit). */
+#define PROCESS_BATCH_MAX 128
+
+/*
+ * Process n claims (oldest first) as one group commit: one transaction, one
+ * fsync pass per step. st[i] is claim i's outcome. A batch whose transaction
+ * fails is retried claim by claim.
+ */
+void process_batch(daemon_ctx *x, char *const *claims, size_t n, proc_status *st);
+
 /* Test hook: die with SIGKILL when IWMOD_CRASH_AT names this point. */
 void crash_point(daemon_ctx *x, const char *name);
 

@@ -105,7 +105,26 @@ static void make_claim(queue *q, const char *name, char *claim, size_t n)
              (int)getpid(), ++q->seq, name);
 }
 
-int queue_claim(queue *q, const char *name, char *claim, size_t claimsize, char *err, size_t errsize)
+static int claim(queue *q, const char *name, char *claim, size_t claimsize, char *err, size_t errsize,
+                 int sync);
+
+int queue_claim(queue *q, const char *name, char *c, size_t claimsize, char *err, size_t errsize)
+{
+    return claim(q, name, c, claimsize, err, errsize, 1);
+}
+
+int queue_claim_nosync(queue *q, const char *name, char *c, size_t claimsize, char *err, size_t errsize)
+{
+    return claim(q, name, c, claimsize, err, errsize, 0);
+}
+
+int queue_sync_dir(const char *dir)
+{
+    return fsync_dir(dir);
+}
+
+static int claim(queue *q, const char *name, char *claim, size_t claimsize, char *err, size_t errsize,
+                 int sync)
 {
     char from[8192], to[8192];
     if (join(from, sizeof(from), q->inbox, name) < 0)
@@ -122,8 +141,62 @@ int queue_claim(queue *q, const char *name, char *claim, size_t claimsize, char 
         snprintf(err, errsize, "cannot claim %s: %s", name, strerror(errno));
         return -1;
     }
-    fsync_dir(q->active);
-    fsync_dir(q->inbox);
+    if (sync) {
+        fsync_dir(q->active);
+        fsync_dir(q->inbox);
+    }
+    return 0;
+}
+
+int queue_stage(queue *q, const char *name, const void *data, size_t len, int *fdp)
+{
+    char path[8192];
+    *fdp = -1;
+    if (join(path, sizeof(path), q->outgoing, name) < 0)
+        return -1;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return -1;
+    const char *p = data;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0) {
+            close(fd);
+            unlink(path);
+            return -1;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    *fdp = fd;
+    return 0;
+}
+
+int queue_sync_staged(queue *q, int *fds, size_t n)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (fds[i] < 0)
+            continue;
+        if (fdatasync(fds[i]) < 0)
+            rc = -1;
+        if (close(fds[i]) < 0)
+            rc = -1;
+        fds[i] = -1;
+    }
+    return fsync_dir(q->outgoing) < 0 ? -1 : rc;
+}
+
+int queue_rename(const char *fromdir, const char *a, const char *todir, const char *b)
+{
+    char from[8192], to[8192];
+    if (join(from, sizeof(from), fromdir, a) < 0 || join(to, sizeof(to), todir, b) < 0)
+        return -1;
+    if (rename(from, to) < 0)
+        return errno == ENOENT ? 1 : -1;
     return 0;
 }
 

@@ -36,6 +36,25 @@ int queue_name_acceptable(const char *name);
  */
 int queue_claim(queue *q, const char *name, char *claim, size_t claimsize, char *err, size_t errsize);
 
+/* The same without the two directory fsyncs; the caller syncs active/ and the inbox once per batch. */
+int queue_claim_nosync(queue *q, const char *name, char *claim, size_t claimsize, char *err, size_t errsize);
+
+/* fsync a directory: makes the renames into and out of it durable. 0 or -1. */
+int queue_sync_dir(const char *dir);
+
+/*
+ * Stage data as outgoing/name for a group commit: written in place (a partial
+ * file is never committed: it belongs to an uncommitted claim and is discarded
+ * with it), not yet synced. *fd stays open for queue_sync_staged. 0 or -1.
+ */
+int queue_stage(queue *q, const char *name, const void *data, size_t len, int *fd);
+
+/* fdatasync and close every staged fd (-1 entries skipped), then fsync outgoing/. 0 or -1. */
+int queue_sync_staged(queue *q, int *fds, size_t n);
+
+/* Rename without fsync (the caller fsyncs both directories once per batch). 1 when a is missing. */
+int queue_rename(const char *fromdir, const char *a, const char *todir, const char *b);
+
 /* Write data durably to dir/name (temp file, fsync, rename, fsync dir). */
 int queue_write_file(const char *dir, const char *name, const void *data, size_t len, int mode);
 

@@ -66,25 +66,19 @@ int state_insert_message(db *d, const message_row *m, long long *id)
     const char *p[] = {m->claim, m->original_name, (const char *)m->sha256, size, z, std,
                        m->r->ident.type ? type : NULL, m->r->ident.release[0] ? m->r->ident.release : NULL,
                        m->direction, m->sender, m->receiver, m->bericht_id, m->bericht_datum, m->verdict,
-                       codes, fj};
-    int lens[16] = {0, 0, 32, 0, (int)zlen};
+                       codes, fj, m->note};
+    int lens[17] = {0, 0, 32, 0, (int)zlen};
     PGresult *res = z && fj ? db_exec(d,
         "INSERT INTO messages (claim, original_name, sha256, size, raw, standard, msg_type, release, "
-        "direction, sender, receiver, bericht_id, bericht_datum, verdict, retourcodes, findings) "
-        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13::date,$14,$15::text[],$16::jsonb) RETURNING id",
-        16, p, lens, (1u << 2) | (1u << 4)) : NULL;
+        "direction, sender, receiver, bericht_id, bericht_datum, verdict, retourcodes, findings, note) "
+        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13::date,$14,$15::text[],$16::jsonb,$17) RETURNING id",
+        17, p, lens, (1u << 2) | (1u << 4)) : NULL;
     free(z);
     free(fj);
     if (!res)
         return -1;
     *id = atoll(PQgetvalue(res, 0, 0));
     PQclear(res);
-    if (m->note) {
-        char ids[24];
-        snprintf(ids, sizeof(ids), "%lld", *id);
-        const char *q[] = {m->note, ids};
-        return db_run(d, "UPDATE messages SET note = $1 WHERE id = $2", 2, q);
-    }
     return 0;
 }
 
@@ -132,6 +126,12 @@ static int client_id(db *d, const char *bsn, const char *key, char *id, size_t n
     return 0;
 }
 
+/* A write whose result is not needed: pipelined inside the spine's transaction (db_defer). */
+static int later(db *d, const char *sql, int n, const char *const *p)
+{
+    return db_defer(d, sql, n, p, NULL, 0);
+}
+
 struct apply {
     db *d;
     const char *msg_id;
@@ -150,8 +150,8 @@ static int apply_toewijzing(struct apply *a, xmlNodePtr tp)
                        TXT(tp, "Product/Categorie", cat), TXT(tp, "Product/Code", code),
                        TXT(tp, "Toewijzingsdatum", tdat), TXT(tp, "Ingangsdatum", ing),
                        TXT(tp, "Einddatum", eind), TXT(tp, "RedenWijziging", reden), a->msg_id};
-    PGresult *r = db_exec(a->d,
-        "INSERT INTO toewijzingen AS t (standard, gemeente, aanbieder, toewijzing_nummer, client_id, "
+    return db_defer(a->d,
+        "WITH t AS (INSERT INTO toewijzingen AS t (standard, gemeente, aanbieder, toewijzing_nummer, client_id, "
         "product_categorie, product_code, toewijzingsdatum, ingangsdatum, einddatum, reden_wijziging, message_id) "
         "VALUES ($1,$2,$3,$4,$5,$6,$7,$8::date,$9::date,$10::date,$11,$12) "
         "ON CONFLICT (standard, gemeente, toewijzing_nummer) DO UPDATE SET "
@@ -160,15 +160,10 @@ static int apply_toewijzing(struct apply *a, xmlNodePtr tp)
         "toewijzingsdatum = EXCLUDED.toewijzingsdatum, ingangsdatum = EXCLUDED.ingangsdatum, "
         "einddatum = EXCLUDED.einddatum, reden_wijziging = EXCLUDED.reden_wijziging, "
         "message_id = EXCLUDED.message_id, version = t.version + 1, retour_status = 'awaiting' "
-        "RETURNING id, version", 12, p, NULL, 0);
-    if (!r)
-        return -1;
-    const char *h[] = {PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), p[8], p[9], p[10], a->msg_id};
-    int rc = db_run(a->d,
+        "RETURNING id, version) "
         "INSERT INTO toewijzing_history (toewijzing_id, version, ingangsdatum, einddatum, "
-        "reden_wijziging, message_id) VALUES ($1, $2, $3::date, $4::date, $5, $6)", 6, h);
-    PQclear(r);
-    return rc;
+        "reden_wijziging, message_id) SELECT id, version, $9::date, $10::date, $11, $12 FROM t",
+        12, p, NULL, 0);
 }
 
 /* Start or stop product: insert on StatusAanlevering 1, mark the earlier row on 3. */
@@ -181,7 +176,7 @@ static int apply_start_stop(struct apply *a, xmlNodePtr sp, int is_stop)
                        TXT(sp, "Begindatum", begin), a->msg_id, TXT(sp, "Einddatum", eind),
                        TXT(sp, "RedenBeeindiging", reden)};
     if (strcmp(status, "3") == 0)
-        return db_run(a->d, is_stop
+        return later(a->d, is_stop
             ? "UPDATE stops SET deleted_by = $9 WHERE id = (SELECT id FROM stops WHERE standard = $1 "
               "AND gemeente = $2 AND aanbieder = $3 AND client_id = $4 AND toewijzing_nummer IS NOT DISTINCT FROM $5 "
               "AND product_categorie IS NOT DISTINCT FROM $6 AND product_code IS NOT DISTINCT FROM $7 "
@@ -193,11 +188,11 @@ static int apply_start_stop(struct apply *a, xmlNodePtr sp, int is_stop)
               "AND begindatum = $8::date AND deleted_by IS NULL ORDER BY id DESC LIMIT 1)",
             is_stop ? 11 : 9, p);
     if (is_stop)
-        return db_run(a->d,
+        return later(a->d,
             "INSERT INTO stops (standard, gemeente, aanbieder, client_id, toewijzing_nummer, product_categorie, "
             "product_code, begindatum, message_id, einddatum, reden_beeindiging) "
             "VALUES ($1,$2,$3,$4,$5,$6,$7,$8::date,$9,$10::date,$11)", 11, p);
-    return db_run(a->d,
+    return later(a->d,
         "INSERT INTO starts (standard, gemeente, aanbieder, client_id, toewijzing_nummer, product_categorie, "
         "product_code, begindatum, message_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8::date,$9)", 9, p);
 }
@@ -213,7 +208,7 @@ static int apply_302(struct apply *a, xmlNodePtr root)
     int header_rejects = 0;
     for (xmlNodePtr c = xu_first_desc(xu_child(header, "RetourCodes"), "RetourCode"); c; c = xu_next(c, "RetourCode"))
         header_rejects |= strcmp(xu_text(c, NULL, code, sizeof(code)), "0200") != 0;
-    if (db_run(a->d, header_rejects || rejected_any
+    if (later(a->d, header_rejects || rejected_any
         ? "UPDATE toewijzingen SET retour_status = 'rejected' WHERE message_id IN (SELECT id FROM messages "
           "WHERE bericht_id = $1 AND standard = $2 AND sender = $3 AND msg_type = 301) AND $2 IS NOT NULL"
         : "UPDATE toewijzingen SET retour_status = 'accepted' WHERE message_id IN (SELECT id FROM messages "
@@ -225,7 +220,7 @@ static int apply_302(struct apply *a, xmlNodePtr root)
         char rc[8];
         int ok = strcmp(xu_text(tp, "RetourCodes/RetourCode", rc, sizeof(rc)), "0200") == 0;
         const char *q[] = {ok ? "accepted" : "rejected", a->standard, a->sender, TXT(tp, "ToewijzingNummer", nr)};
-        if (db_run(a->d, "UPDATE toewijzingen SET retour_status = $1 WHERE standard = $2 AND gemeente = $3 "
+        if (later(a->d, "UPDATE toewijzingen SET retour_status = $1 WHERE standard = $2 AND gemeente = $3 "
                          "AND toewijzing_nummer = $4", 4, q) < 0)
             return -1;
     }
@@ -275,13 +270,10 @@ int state_insert_delivery(db *d, long long message_id, const char *kind, int ret
     snprintf(rt, sizeof(rt), "%d", retour_type);
     const char *p[] = {ids, kind, retour_type ? rt : NULL, identificatie, filename, z};
     int lens[6] = {0, 0, 0, 0, 0, (int)zlen};
-    PGresult *r = db_exec(d, "INSERT INTO deliveries (message_id, kind, retour_type, identificatie, filename, "
-                             "content) VALUES ($1, $2, $3, $4, $5, $6)", 6, p, lens, 1u << 5);
+    int rc = db_defer(d, "INSERT INTO deliveries (message_id, kind, retour_type, identificatie, filename, "
+                         "content) VALUES ($1, $2, $3, $4, $5, $6)", 6, p, lens, 1u << 5);
     free(z);
-    if (!r)
-        return -1;
-    PQclear(r);
-    return 0;
+    return rc;
 }
 
 int state_next_retour_id(db *d, char *out, size_t n)
