@@ -1,14 +1,16 @@
 #!/bin/bash
 # bench/declaratie.sh - one big declaratie end to end: CLIENTS toewijzingen (301)
 # are loaded first, then one 323 with PER prestaties per client (default 4,000
-# x 10 = 40,000 lines, about 24 MB, under the OP179 limit) goes through
-# `iwmod --once`. Prints wall time and peak RSS next to
+# x 10 = 30,000 lines, about 23 MB, under the OP179 limit) goes through
+# `iwmod --once`. Each prestatie is one whole month (January, February, ...)
+# of 40 hours against a toewijzing of 10 hours a week, so every line is valid
+# and approved. Prints wall time and peak RSS next to
 # `xmllint --noout --stream --schema` on the same file, and the 325's totals.
 #
-# Usage: bench/declaratie.sh [CLIENTS] [PER]
+# Usage: bench/declaratie.sh [CLIENTS] [PER]   (PER <= 10; 3000 x 10 stays under 25 MB)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-NC=${1:-4000}
+NC=${1:-3000}
 PER=${2:-10}
 BIN=build/bin
 C=tests/corpus/declaratie
@@ -50,8 +52,9 @@ fill 301.xml.in X | sed -e "s/@BC@/414/; s/@CAT@/02/; s#@CODE@#<b:Code>02A03</b:
 awk -v dir="$W/inbox" -v tpl="$W/t301" 'BEGIN { while ((getline l < tpl) > 0) t = t l "\n" }
   { b = t; sub(/@NR@/, $2, b); sub(/@BSN@/, $1, b); sub(/Identificatie>X</, sprintf("Identificatie>T%d<", NR), b)
     f = sprintf("%s/t%06d.xml", dir, NR); printf "%s", b > f; close(f) }' "$W/clients"
-awk -v per="$PER" '{ for (d = 1; d <= per; d++)
-    printf "%s P%d-%d - %s 02 02A03 2026-10-%02d 2026-10-%02d 1 04 5000 D\n", $1, $2, d, $2, d, d }' \
+awk -v per="$PER" 'BEGIN { split("31 28 31 30 31 30 31 31 30 31", end, " ") }
+  { for (m = 1; m <= per; m++)
+    printf "%s P%d-%d - %s 02 02A03 2026-%02d-01 2026-%02d-%02d 40 04 5000 D\n", $1, $2, m, $2, m, m, end[m] }' \
   "$W/clients" | awk -v total="$W/total" -f "$C/prestaties.awk" >"$W/clienten"
 fill 323.xml.in D1 | sed -e "s/@BC@/484/; s/@DNR@/BENCH1/; s/@PBEGIN@/2026-10-01/; s/@PEIND@/2026-10-31/" \
   -e "s/@TOTAL@/$(cut -d' ' -f1 "$W/total")/; s/@DC@/$(cut -d' ' -f2 "$W/total")/" \
