@@ -95,7 +95,7 @@ int checker_open(checker *c, const checker_opts *o, char *err, size_t errsize)
         return -1;
     }
     c->env.ref = c->ref;
-    c->envschema = iwmo_envschema_new(find_schemas_dir(o->schemas_dir));
+    snprintf(c->schemas_dir, sizeof(c->schemas_dir), "%s", find_schemas_dir(o->schemas_dir));
     return 0;
 }
 
@@ -153,6 +153,8 @@ void checker_run_buffer(checker *c, const char *buf, size_t len, iwmo_result *r,
         buf = wr->zip_payload;
     }
     if (iwmo_envelope_detect(buf, len) != IWMO_ENV_NONE) {
+        if (!c->envschema)              /* compiled on the first envelope only */
+            c->envschema = iwmo_envschema_new(c->schemas_dir);
         if (!c->envschema) {
             iwmo_findings_add(&outer, 0, "schema-unavailable", "", "the StUF-GGk envelope schema "
                               "(ggk/ggk-envelop.xsd) is not installed in the schema directory");

@@ -18,7 +18,8 @@ typedef struct {
 
 typedef struct {
     iwmo_schemaset *schemas;
-    iwmo_envschema *envschema;  /* StUF-GGk envelope XSD; NULL when not installed */
+    iwmo_envschema *envschema;  /* StUF-GGk envelope XSD, compiled on first use */
+    char schemas_dir[4096];
     iwmo_refdata *ref;
     iwmo_limits limits;
     iwmo_rule_env env;
