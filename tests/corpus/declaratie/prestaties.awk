@@ -37,5 +37,5 @@ END {
     print "        </Prestaties>"
     print "      </Client>"
   }
-  printf "%d %s\n", (sum < 0 ? -sum : sum), (sum < 0 ? "C" : "D") > total
+  printf "%.0f %s\n", (sum < 0 ? -sum : sum), (sum < 0 ? "C" : "D") > total
 }
