@@ -85,43 +85,25 @@ static int is_schema_dir(const char *dir)
     return access(probe, R_OK) == 0;
 }
 
-const char *find_schemas_dir(const char *explicit_dir)
-{
-    static char beside_binary[PATH_MAX];
-    if (explicit_dir && *explicit_dir)
-        return explicit_dir;
-    const char *env = getenv("IWMOD_SCHEMAS_DIR");
-    if (env && *env)
-        return env;
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            int w = snprintf(beside_binary, sizeof(beside_binary), "%s/../share/iwmod/schemas", exe);
-            if (w < (int)sizeof(beside_binary) && is_schema_dir(beside_binary))
-                return beside_binary;
-        }
-    }
-    if (*IWMOD_SOURCE_SCHEMAS && is_schema_dir(IWMOD_SOURCE_SCHEMAS))
-        return IWMOD_SOURCE_SCHEMAS;
-    return IWMOD_INSTALLED_SCHEMAS;
-}
-
 static int is_dir(const char *dir)
 {
     struct stat st;
     return stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-const char *find_data_dir(const char *explicit_dir)
+/*
+ * One lookup order for every directory iwmod ships: the explicit one, the
+ * environment variable, ../share/iwmod/SUB beside the binary (the installed
+ * layout), the source tree it was built from, then the installed default.
+ * buf holds the beside-the-binary candidate (one per kind of directory).
+ */
+static const char *find_dir(const char *explicit_dir, const char *env_name, const char *sub,
+                            const char *source, const char *installed, int (*usable)(const char *),
+                            char *buf, size_t bufsize)
 {
-    static char beside_binary[PATH_MAX];
     if (explicit_dir && *explicit_dir)
         return explicit_dir;
-    const char *env = getenv("IWMOD_DATA_DIR");
+    const char *env = getenv(env_name);
     if (env && *env)
         return env;
     char exe[PATH_MAX];
@@ -131,12 +113,26 @@ const char *find_data_dir(const char *explicit_dir)
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = '\0';
-            int w = snprintf(beside_binary, sizeof(beside_binary), "%s/../share/iwmod/data", exe);
-            if (w < (int)sizeof(beside_binary) && is_dir(beside_binary))
-                return beside_binary;
+            int w = snprintf(buf, bufsize, "%s/../share/iwmod/%s", exe, sub);
+            if (w < (int)bufsize && usable(buf))
+                return buf;
         }
     }
-    if (*IWMOD_SOURCE_DATA && is_dir(IWMOD_SOURCE_DATA))
-        return IWMOD_SOURCE_DATA;
-    return IWMOD_INSTALLED_DATA;
+    if (*source && usable(source))
+        return source;
+    return installed;
+}
+
+const char *find_schemas_dir(const char *explicit_dir)
+{
+    static char beside_binary[PATH_MAX];
+    return find_dir(explicit_dir, "IWMOD_SCHEMAS_DIR", "schemas", IWMOD_SOURCE_SCHEMAS,
+                    IWMOD_INSTALLED_SCHEMAS, is_schema_dir, beside_binary, sizeof(beside_binary));
+}
+
+const char *find_data_dir(const char *explicit_dir)
+{
+    static char beside_binary[PATH_MAX];
+    return find_dir(explicit_dir, "IWMOD_DATA_DIR", "data", IWMOD_SOURCE_DATA, IWMOD_INSTALLED_DATA,
+                    is_dir, beside_binary, sizeof(beside_binary));
 }
