@@ -13,26 +13,9 @@ set -u
 BIN="$1"; SRC="$2"; PGDIR="$3"
 CORPUS="$SRC/tests/corpus/declaratie"
 TODAY=2026-11-24
-T=$(mktemp -d /tmp/iwmod-decl-XXXXXX)
-DB="iwmoddecl_$$"
-PSQL_BASE=""
-cleanup() {
-  [ -n "$PSQL_BASE" ] && psql "$PSQL_BASE" -qc "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1
-  [ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-pass=0; fail=0; skipped=0
-check() {
-  name="$1"; shift
-  if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $name"; fi
-}
-same() { [ "$1" = "$2" ] || { echo "  expected '$2', got '$1'"; return 1; }; }
-
-BASE_DSN=$("$SRC/scripts/pg.sh" dsn "$PGDIR")
-PSQL_BASE=$(echo "$BASE_DSN" | sed 's/dbname=iwmod/dbname=postgres/')
-psql "$PSQL_BASE" -qc "CREATE DATABASE $DB" || { PSQL_BASE=""; echo "cannot create database"; exit 1; }
-DSN=$(echo "$BASE_DSN" | sed "s/dbname=iwmod/dbname=$DB/")
-sql() { psql "$DSN" -Atqc "$1"; }
+. "$SRC/tests/lib.sh"
+tl_init decl
+skipped=0
 
 # ---- environment -----------------------------------------------------------
 new_env() {  # new_env NAME gemeente|aanbieder AGB: fresh directories, config and schema
