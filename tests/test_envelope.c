@@ -53,10 +53,8 @@ static int is_file(const char *p)
 static int setup(void **state)
 {
     struct fixture *fx = calloc(1, sizeof(*fx));
-    char dir[4096];
-    tu_path(dir, sizeof(dir), "%s/schemas", tu_source_dir());
-    fx->schemas = iwmo_schemaset_new(dir);
-    fx->ours = iwmo_envschema_new(dir);
+    fx->schemas = tu_schemaset();
+    fx->ours = iwmo_envschema_new(tu_schemas_dir());
     iwmo_limits_default(&fx->lim);
     const char *ref = tu_reference_dir();
     if (ref) {

@@ -328,9 +328,7 @@ static void test_no_retour_when_not_due(void **state)
 static int setup(void **state)
 {
     (void)state;
-    char dir[4096];
-    tu_path(dir, sizeof(dir), "%s/schemas", tu_source_dir());
-    set = iwmo_schemaset_new(dir);
+    set = tu_schemaset();
     iwmo_limits_default(&limits);
     return set ? 0 : -1;
 }

@@ -479,9 +479,7 @@ static void test_samples_pass(void **state)
 static int setup(void **state)
 {
     (void)state;
-    char dir[4096];
-    tu_path(dir, sizeof(dir), "%s/schemas", tu_source_dir());
-    set = iwmo_schemaset_new(dir);
+    set = tu_schemaset();
     iwmo_limits_default(&limits);
     env.today = iwmo_date_make(2026, 11, 24);
     env.ref = NULL;

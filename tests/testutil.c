@@ -54,3 +54,15 @@ void tu_path(char *out, size_t n, const char *fmt, ...)
     vsnprintf(out, n, fmt, ap);
     va_end(ap);
 }
+
+const char *tu_schemas_dir(void)
+{
+    static char buf[4096];
+    snprintf(buf, sizeof(buf), "%s/schemas", IWMOD_SOURCE_DIR);
+    return buf;
+}
+
+iwmo_schemaset *tu_schemaset(void)
+{
+    return iwmo_schemaset_new(tu_schemas_dir());
+}
