@@ -69,7 +69,7 @@ echo "== xmllint --noout --stream --schema"
 /usr/bin/time -f "%e %M" -o "$W/xt" xmllint --noout --stream --schema schemas/iwmo/3.2/WMO323.xsd "$W/big323.xml" 2>/dev/null
 echo "== iwmod --once on the 323"
 cp "$W/big323.xml" "$W/inbox/"
-/usr/bin/time -f "%e %M" -o "$W/it" $BIN/iwmod --config "$W/iwmod.yaml" --once 2>>"$W/log"
+/usr/bin/time -f "%e %M" -o "$W/it" ${PROFILE:-} $BIN/iwmod --config "$W/iwmod.yaml" --once 2>>"$W/log"
 R325=$(ls "$W"/outbox/WMO325_* 2>/dev/null | head -n 1)
 APPROVED=$(psql "$DSN" -Atc "SELECT count(*) FILTER (WHERE status = 'approved') || ' approved, ' ||
   count(*) FILTER (WHERE status = 'rejected') || ' rejected' FROM prestaties")

@@ -26,8 +26,8 @@
 #include "xmlutil.h"
 
 #define EVENTS_LOCK "4242002"           /* advisory lock: events commit in seq order */
-#define PUBLISH_BATCH 500
-#define PUBLISH_BATCH_TEXT "500"
+#define PUBLISH_BATCH 5000              /* rows per read; the plan reads all pending rows after the key */
+#define PUBLISH_BATCH_TEXT "5000"
 #define SEND_HWM 100000
 
 /* ---- writing events ----------------------------------------------------- */
@@ -42,6 +42,30 @@ int events_record(db *d, const char *topic, const char *body_json)
         "SELECT k.seq, k.id, $1, $2::jsonb || jsonb_build_object('seq', k.seq, 'event_id', k.id, "
         "'topic', $1::text, 'time', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')) "
         "FROM k", 2, p, NULL, 0);
+}
+
+/* Many events in one statement, in array order: rows is a JSON array of
+ * {"topic": T, "body": {...}}. Used for the thousands of prestatie events of
+ * one declaratie, which one INSERT each would make a round of statements. */
+static int events_record_rows(db *d, json_t *rows)
+{
+    char *s = json_dumps(rows, JSON_COMPACT);
+    if (!s) {
+        snprintf(d->err, sizeof(d->err), "cannot encode %zu events", json_array_size(rows));
+        return -1;
+    }
+    const char *p[] = {s};
+    int rc = db_defer(d,
+        "WITH l AS (SELECT pg_advisory_xact_lock(" EVENTS_LOCK ")), "
+        "e AS (SELECT a.x, a.ord FROM l, jsonb_array_elements($1::jsonb) WITH ORDINALITY AS a(x, ord) ORDER BY a.ord), "
+        "k AS (SELECT nextval(pg_get_serial_sequence('events', 'seq')) AS seq, gen_random_uuid() AS id, "
+        "x->>'topic' AS topic, x->'body' AS body FROM e) "
+        "INSERT INTO events (seq, event_id, topic, body) "
+        "SELECT k.seq, k.id, k.topic, k.body || jsonb_build_object('seq', k.seq, 'event_id', k.id, "
+        "'topic', k.topic, 'time', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')) "
+        "FROM k ORDER BY k.seq", 1, p, NULL, 0);
+    free(s);
+    return rc;
 }
 
 static int record_json(db *d, const char *topic, json_t *body)
@@ -127,13 +151,18 @@ static json_t *retourcodes(const iwmo_result *r, int only_retourcodes)
     return arr;
 }
 
+/* The distinct ToewijzingNummers in document order; a 323 names thousands, so
+ * the seen set is a hashed JSON object rather than a scan of the array. */
 static void add_toewijzingen(json_t *o, xmlNodePtr root)
 {
-    json_t *arr = json_array();
+    json_t *arr = json_array(), *seen = json_object();
     char nr[32];
     for (xmlNodePtr n = xu_first_desc(root, "ToewijzingNummer"); n; n = xu_next_desc(root, n, "ToewijzingNummer"))
-        if (*xu_text(n, NULL, nr, sizeof(nr)))
-            add_unique(arr, nr);
+        if (*xu_text(n, NULL, nr, sizeof(nr)) && !json_object_get(seen, nr)) {
+            json_object_set_new(seen, nr, json_true());
+            json_array_append_new(arr, json_string(nr));
+        }
+    json_decref(seen);
     if (json_array_size(arr))
         json_object_set_new(o, "toewijzing_nummers", arr);
     else
@@ -218,8 +247,18 @@ struct decl_ctx {
     db *d;
     const events_message *m;
     json_t *whole;                      /* codes rejecting the whole message; empty when none */
+    json_t *rows;                       /* events not yet written, see events_record_rows */
     char topic[64];
 };
+
+#define EVENT_ROWS_PER_STATEMENT 1000
+
+static int flush_rows(struct decl_ctx *c)
+{
+    int rc = json_array_size(c->rows) ? events_record_rows(c->d, c->rows) : 0;
+    json_array_clear(c->rows);
+    return rc;
+}
 
 static json_t *prestatie_body(struct decl_ctx *c, xmlNodePtr cl, xmlNodePtr p, int *rejected)
 {
@@ -253,21 +292,27 @@ static int record_prestatie(struct decl_ctx *c, xmlNodePtr decl, xmlNodePtr cl, 
     set_text(o, "declaratie_nummer", xu_text(decl, "DeclaratieNummer", nr, sizeof(nr)));
     snprintf(c->topic, sizeof(c->topic), "%s.323.prestatie.%s",
              iwmo_standard_name(c->m->r->ident.standard), rejected ? "rejected" : "approved");
-    int rc = record_json(c->d, c->topic, o);
-    json_decref(o);
-    return rc;
+    json_t *row = json_pack("{s:s, s:o}", "topic", c->topic, "body", o);
+    if (!row || json_array_append_new(c->rows, row) < 0) {
+        snprintf(c->d->err, sizeof(c->d->err), "out of memory for the prestatie events");
+        return -1;
+    }
+    return json_array_size(c->rows) >= EVENT_ROWS_PER_STATEMENT ? flush_rows(c) : 0;
 }
 
 /* One event per Prestatie of a judged inbound 323. */
 static int record_prestaties(db *d, const events_message *m)
 {
     xmlNodePtr decl = xu_child(xmlDocGetRootElement(m->r->doc), "Declaratie");
-    struct decl_ctx c = {d, m, whole_message_codes(m->r, decl), ""};
+    struct decl_ctx c = {d, m, whole_message_codes(m->r, decl), json_array(), ""};
     int rc = 0;
     for (xmlNodePtr cl = xu_first_desc(decl, "Client"); cl && rc == 0; cl = xu_next(cl, "Client"))
         for (xmlNodePtr p = xu_first_desc(cl, "Prestatie"); p && rc == 0; p = xu_next(p, "Prestatie"))
             rc = record_prestatie(&c, decl, cl, p);
+    if (rc == 0)
+        rc = flush_rows(&c);
     json_decref(c.whole);
+    json_decref(c.rows);
     return rc;
 }
 
@@ -415,14 +460,21 @@ static void log_drops(events_pub *p)
     p->last_drop_log = now;
 }
 
-/* Send one batch of pending rows and mark them; returns the rows handled or -1. */
-static long publish_batch(events_pub *p, db *d)
+/* Send one batch of pending rows after seq *after and mark them; returns the
+ * rows handled or -1. Each pass starts again at seq 0 (a lower seq may commit
+ * after a higher one when two processes write); within a pass the key moves on,
+ * so a pass of many batches does not walk the index entries of the rows it
+ * has just marked over and over (they stay until vacuum). */
+static long publish_batch(events_pub *p, db *d, char *after, size_t aftersize)
 {
+    const char *key[] = {after};
     PGresult *r = db_exec(d, "SELECT seq, topic, body::text FROM events WHERE published_at IS NULL "
-                             "ORDER BY seq LIMIT " PUBLISH_BATCH_TEXT, 0, NULL, NULL, 0);
+                             "AND seq > $1::bigint ORDER BY seq LIMIT " PUBLISH_BATCH_TEXT, 1, key, NULL, 0);
     if (!r)
         return -1;
     int n = PQntuples(r);
+    if (n)
+        snprintf(after, aftersize, "%s", PQgetvalue(r, n - 1, 0));
     char *ids = malloc((size_t)n * 22 + 3);
     size_t o = 0;
     if (ids)
@@ -444,8 +496,9 @@ static long publish_batch(events_pub *p, db *d)
 long events_publish_pending(events_pub *p, db *d)
 {
     long total = 0, n;
+    char after[24] = "0";
     do {
-        n = publish_batch(p, d);
+        n = publish_batch(p, d, after, sizeof(after));
         if (n < 0)
             return -1;
         total += n;

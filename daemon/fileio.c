@@ -42,24 +42,30 @@ int read_file_bounded(const char *path, size_t max_bytes, char **buf, size_t *le
     if (!b)
         goto fail;
     while (n < limit) {
-        if (n + 1 >= cap) {
-            size_t ncap = cap * 2 > limit + 1 ? limit + 1 : cap * 2;
-            char *nb = realloc(b, ncap);
-            if (!nb)
-                goto fail;
-            b = nb;
-            cap = ncap;
-        }
+        char probe, *dst = b + n;       /* full (as fstat said): one byte tells whether there is more */
         size_t want = cap - 1 - n;
+        if (want == 0) {
+            dst = &probe;
+            want = 1;
+        }
         if (want > limit - n)
             want = limit - n;
-        ssize_t r = read(fd, b + n, want);
+        ssize_t r = read(fd, dst, want);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
             goto fail;
         if (r == 0)
             break;
+        if (dst == &probe) {
+            size_t ncap = cap * 2 > limit + 1 ? limit + 1 : cap * 2;
+            char *nb = realloc(b, ncap);
+            if (!nb)
+                goto fail;
+            b = nb;
+            cap = ncap;
+            b[n] = probe;
+        }
         n += (size_t)r;
     }
     b[n] = '\0';
