@@ -8,6 +8,7 @@
 # `xmllint --noout --stream --schema` on the same file, and the 325's totals.
 #
 # Usage: bench/declaratie.sh [CLIENTS] [PER]   (PER <= 10; 3000 x 10 stays under 25 MB)
+#        COMPACT=1 bench/declaratie.sh 4000 10   (no indentation: 40,000 lines in 24.6 MB)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NC=${1:-3000}
@@ -59,6 +60,9 @@ awk -v per="$PER" 'BEGIN { split("31 28 31 30 31 30 31 31 30 31", end, " ") }
 fill 323.xml.in D1 | sed -e "s/@BC@/484/; s/@DNR@/BENCH1/; s/@PBEGIN@/2026-10-01/; s/@PEIND@/2026-10-31/" \
   -e "s/@TOTAL@/$(cut -d' ' -f1 "$W/total")/; s/@DC@/$(cut -d' ' -f2 "$W/total")/" \
   -e "/@CLIENTEN@/{r $W/clienten" -e "d}" >"$W/big323.xml"
+if [ -n "${COMPACT:-}" ]; then           # no indentation, as many senders write it: more lines per MB
+  sed -i -e 's/^ *//' "$W/big323.xml"
+fi
 SIZE=$(stat -c %s "$W/big323.xml")
 
 echo "== loading the toewijzingen"
