@@ -490,6 +490,16 @@ static int safe_xml(const dsig_ctx *d, const char *buf, size_t len)
     return doc != NULL;
 }
 
+/* The parser context with its document and its recorded positions (xmlFreeParserCtxt leaves those). */
+static void free_positions(xmlParserCtxtPtr ctxt)
+{
+    if (ctxt->myDoc)
+        xmlFreeDoc(ctxt->myDoc);
+    ctxt->myDoc = NULL;
+    xmlClearNodeInfoSeq(&ctxt->node_seq);
+    xmlFreeParserCtxt(ctxt);
+}
+
 /* Parse again (known safe) recording each element's byte range. */
 static xmlParserCtxtPtr parse_with_positions(const char *buf, size_t len)
 {
@@ -500,10 +510,7 @@ static xmlParserCtxtPtr parse_with_positions(const char *buf, size_t len)
     ctxt->record_info = 1;
     xmlParseDocument(ctxt);
     if (!ctxt->wellFormed || !ctxt->myDoc) {
-        if (ctxt->myDoc)
-            xmlFreeDoc(ctxt->myDoc);
-        ctxt->myDoc = NULL;
-        xmlFreeParserCtxt(ctxt);
+        free_positions(ctxt);
         return NULL;
     }
     return ctxt;
@@ -613,9 +620,7 @@ dsig_verdict dsig_verify(dsig_ctx *d, const char *buf, size_t len, char **stripp
         return DSIG_NOT_XML;
     }
     dsig_verdict v = verify_doc(d, ctxt, buf, len, stripped, stripped_len, why, whysize);
-    xmlFreeDoc(ctxt->myDoc);
-    ctxt->myDoc = NULL;
-    xmlFreeParserCtxt(ctxt);
+    free_positions(ctxt);
     return v;
 }
 
