@@ -14,6 +14,8 @@ int cmd_status(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_reprocess(int argc, char **argv);
 int cmd_purge(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 /* Options shared by the commands that check messages. */
 typedef struct {

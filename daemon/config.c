@@ -429,12 +429,42 @@ static void k_contract(struct reader *r, yaml_node_t *v, config *c, const char *
     walk_mapping(r, v, keys, c, key);
 }
 
+/* signing: { verify_inbound, trust, key, cert } - the files themselves are read by dsig.c. */
+STRING_KEY(k_signing_trust, signing_trust)
+STRING_KEY(k_signing_key, signing_key)
+STRING_KEY(k_signing_cert, signing_cert)
+
+static void k_verify_inbound(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    const char *s = scalar(v);
+    if (s && (!strcmp(s, "true") || !strcmp(s, "yes")))
+        c->signing_verify_inbound = 1;
+    else if (s && (!strcmp(s, "false") || !strcmp(s, "no")))
+        c->signing_verify_inbound = 0;
+    else
+        fail(r, v, "'%s' wants true or false", key);
+}
+
+static void k_signing(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    static const struct key keys[] = {{"verify_inbound", k_verify_inbound}, {"trust", k_signing_trust},
+                                      {"key", k_signing_key}, {"cert", k_signing_cert}, {NULL, NULL}};
+    walk_mapping(r, v, keys, c, key);
+    if (r->failed)
+        return;
+    if (c->signing_verify_inbound && !c->signing_trust)
+        fail(r, v, "%ssigning.verify_inbound: true wants signing.trust (the trusted CA certificates)", "");
+    else if (!c->signing_key != !c->signing_cert)
+        fail(r, value_of(r, v, c->signing_key ? "key" : "cert"),
+             "%ssigning wants both key and cert (the private key and its certificate), or neither", "");
+}
+
 static const struct key top_keys[] = {
     {"identities", k_identities}, {"exchange", k_exchange}, {"queue", k_queue},
     {"database", k_database},     {"schemas", k_schemas},   {"data", k_data},
     {"clock", k_clock},           {"limits", k_limits},     {"log", k_log},
     {"privacy", k_privacy},       {"rules", k_rules},       {"events", k_events},
-    {"metrics", k_metrics},      {"contract", k_contract},
+    {"metrics", k_metrics},      {"contract", k_contract},  {"signing", k_signing},
     {NULL, NULL},
 };
 
@@ -518,6 +548,9 @@ void config_free(config *c)
     free(c->events_curve_public_file);
     free(c->metrics_bind);
     free(c->contract_file);
+    free(c->signing_trust);
+    free(c->signing_key);
+    free(c->signing_cert);
     memset(c, 0, sizeof(*c));
 }
 

@@ -40,6 +40,11 @@ typedef struct {
     char *metrics_bind;                 /* "127.0.0.1:9601"; NULL: no HTTP endpoint */
     int log_journal;                    /* LOG_JOURNAL_AUTO, _ON or _OFF (log.h) */
     char *contract_file;                /* contract.file: the contract terms (docs/rules.md); NULL: none */
+    /* signing: XML-DSig (daemon/dsig.c, docs/operations.md) */
+    int signing_verify_inbound;         /* messages addressed to us must carry a valid signature */
+    char *signing_trust;                /* trusted CA certificates: a PEM file or a directory of them */
+    char *signing_key;                  /* PEM private key that signs our retours; both or neither */
+    char *signing_cert;                 /* its certificate */
 } config;
 
 /* Parse path into cfg. Returns 0, or -1 with "file:line: message" in err. */

@@ -9,6 +9,8 @@
  *   show       a toewijzing or a bericht from the database (BSN masked)
  *   reprocess  put quarantined or corrected files back into the inbox
  *   purge      empty the stored raw bytes of old messages
+ *   sign       add an enveloped XML signature to a message
+ *   verify     check a message's XML signature against trusted CAs
  * Exit status 2 is always a usage error.
  */
 #include <stdio.h>
@@ -40,6 +42,10 @@ static void usage(FILE *out)
             "           put quarantined or corrected files back into the inbox\n"
             "  purge --config FILE --before DATE [--dry-run]\n"
             "           empty the raw bytes of messages received before DATE\n"
+            "  sign --key KEY --cert CERT FILE\n"
+            "           write FILE with an enveloped XML signature to stdout\n"
+            "  verify --trust CA FILE\n"
+            "           check FILE's XML signature against trusted CA certificates\n"
             "  Every command takes --help.\n"
             "  help     this text\n");
 }
@@ -62,7 +68,8 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "report") == 0)
         return cmd_report(argc - 1, argv + 1);
     static const struct { const char *name; int (*fn)(int, char **); } ops[] = {
-        {"status", cmd_status}, {"show", cmd_show}, {"reprocess", cmd_reprocess}, {"purge", cmd_purge}};
+        {"status", cmd_status}, {"show", cmd_show}, {"reprocess", cmd_reprocess}, {"purge", cmd_purge},
+        {"sign", cmd_sign}, {"verify", cmd_verify}};
     for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
         if (strcmp(cmd, ops[i].name) == 0)
             return ops[i].fn(argc - 1, argv + 1);

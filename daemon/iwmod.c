@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "contract.h"
+#include "dsig.h"
 #include "events.h"
 #include "log.h"
 #include "metrics.h"
@@ -215,6 +216,18 @@ static int drain_inbox(daemon_ctx *x)
     return retry;
 }
 
+/* signing: the trust store and our key (dsig.c); a file that cannot be used is an error naming it. */
+static int open_signing(const config *cfg, struct dsig_ctx **out, const char *config_path)
+{
+    dsig_opts o = {cfg->signing_verify_inbound, cfg->signing_trust, cfg->signing_key, cfg->signing_cert};
+    char err[1024];
+    if (dsig_open(&o, out, err, sizeof(err)) < 0) {
+        log_msg(LOG_ERR, "%s: signing: %s", config_path, err);
+        return -1;
+    }
+    return 0;
+}
+
 static int open_all(daemon_ctx *x, const char *config_path, int check_only)
 {
     char err[1024];
@@ -232,6 +245,8 @@ static int open_all(daemon_ctx *x, const char *config_path, int check_only)
     if (x->cfg.max_depth)
         x->chk.limits.max_depth = x->cfg.max_depth;
     if (contract_open(x) < 0)           /* contract.file: its terms, checked here too */
+        return -1;
+    if (open_signing(&x->cfg, &x->dsig, config_path) < 0)
         return -1;
     if (check_only)
         return 0;
@@ -264,6 +279,9 @@ static void close_all(daemon_ctx *x)
     events_close(publisher);
     publisher = NULL;
     contract_close();
+    dsig_close(x->dsig);
+    x->dsig = NULL;
+    dsig_shutdown();
     db_close(&x->d);
     checker_close(&x->chk);
     config_free(&x->cfg);
@@ -285,6 +303,15 @@ static void reload(daemon_ctx *x, const char *path)
         config_free(&fresh);
         return;
     }
+    struct dsig_ctx *dsig;
+    if (open_signing(&fresh, &dsig, path) < 0) {
+        log_event(LOG_ERR, "reload-refused", "reload refused, keeping the running config (signing)");
+        checker_close(&chk);
+        config_free(&fresh);
+        return;
+    }
+    dsig_close(x->dsig);
+    x->dsig = dsig;
     if (!fresh.pseudonym_key && x->cfg.pseudonym_key)
         fresh.pseudonym_key = strdup(x->cfg.pseudonym_key);
     checker_close(&x->chk);

@@ -34,6 +34,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "crossrules.h"
+#include "dsig.h"
 #include "events.h"
 #include "process.h"
 #include "state.h"
@@ -59,6 +60,7 @@ typedef struct {
     char staged[512];           /* outgoing/<claim>@<file>, "" when nothing was staged */
     char deliver_as[256];       /* its name in the outbox */
     int live;                   /* checked, goes through the batch's transaction */
+    dsig_verdict signature;     /* dsig.c: DSIG_OK, or DSIG_ABSENT when unsigned or not verified */
 } work;
 
 void crash_point(daemon_ctx *x, const char *name)
@@ -180,7 +182,9 @@ static void classify(daemon_ctx *x, work *w)
     w->direction = "none";
     if (!w->r.identified) {
         w->verdict = "refused";
-        w->note = findings_text(w->claim, &w->r.findings, "refused: not a supported iWmo/iJw 3.2 message");
+        const char *dsig_headline = dsig_refusal_headline(&w->r);
+        w->note = findings_text(w->claim, &w->r.findings,
+                                dsig_headline ? dsig_headline : "refused: not a supported iWmo/iJw 3.2 message");
         return;
     }
     read_header(w);
@@ -200,6 +204,11 @@ static void classify(daemon_ctx *x, work *w)
         return;
     }
     w->direction = to_us ? "in" : "out";
+    if (to_us && dsig_refuse_unsigned(x->dsig, w->signature, &w->r)) {
+        w->verdict = "refused";
+        w->note = findings_text(w->claim, &w->r.findings, dsig_refusal_headline(&w->r));
+        return;
+    }
     if (!w->r.schema_valid) {
         w->verdict = "invalid";
         w->note = findings_text(w->claim, &w->r.findings,
@@ -330,6 +339,10 @@ static int transact_inbound(daemon_ctx *x, work *w, long long id_out[1])
         free(xml);
         xml = env;
         len = elen;
+    }
+    if (dsig_sign_in_place(x->dsig, &xml, &len, x->d.err, sizeof(x->d.err)) < 0) {
+        free(xml);                      /* never sent unsigned: retried like a database fault */
+        return -1;
     }
     int rc = xml && state_insert_delivery(&x->d, *id_out, "retour", w->r.ident.msgtype->retour_type,
                                           w->retour_id, w->retour_file, xml, len) == 0 &&
@@ -483,7 +496,7 @@ static int prepare(daemon_ctx *x, work *w, const struct timespec *t0, proc_statu
         return 0;
     }
     EVP_Digest(w->buf, w->len, w->sha, NULL, EVP_sha256(), NULL);
-    checker_run_buffer(&x->chk, w->buf, w->len, &w->r, &w->wr);
+    w->signature = dsig_check_buffer(x->dsig, &x->chk, w->buf, w->len, &w->r, &w->wr);
     classify(x, w);
     return 1;
 }

@@ -15,6 +15,7 @@ typedef struct {
     queue q;
     db d;
     checker chk;
+    struct dsig_ctx *dsig;      /* signing: (dsig.c); NULL when neither verifying nor signing */
     const char *crash_at;       /* test hook: IWMOD_CRASH_AT=<point> kills the process there */
 } daemon_ctx;
 

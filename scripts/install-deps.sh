@@ -3,8 +3,9 @@
 # Safe to run again: apt-get skips what is already there.
 set -eu
 # libclang-rt-14-dev holds libFuzzer (fuzz/); clang only recommends it.
+# openssl (the CLI) makes the keys and certificates of tests/test_dsig.sh.
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev \
-  libxml2-dev libxml2-utils libxmlsec1-dev libxmlsec1-openssl libssl-dev zlib1g-dev \
+  libxml2-dev libxml2-utils libxmlsec1-dev libxmlsec1-openssl libssl-dev openssl zlib1g-dev \
   libzmq3-dev libpq-dev postgresql postgresql-contrib \
   libyaml-dev libjansson-dev libsystemd-dev libmicrohttpd-dev libcmocka-dev curl libzip-dev zip"
 missing=""
