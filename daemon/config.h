@@ -6,6 +6,7 @@
 #define IWMOD_CONFIG_H
 
 #include <stddef.h>
+#include "sealbox.h"
 
 #define CONFIG_MAX_IDS 64
 
@@ -40,6 +41,13 @@ typedef struct {
     char *metrics_bind;                 /* "127.0.0.1:9601"; NULL: no HTTP endpoint */
     int log_journal;                    /* LOG_JOURNAL_AUTO, _ON or _OFF (log.h) */
     char *contract_file;                /* contract.file: the contract terms (docs/rules.md); NULL: none */
+    /* storage: encryption at rest of the stored message bytes (docs/privacy.md) */
+    char *encryption_key_file;          /* current key: new values are sealed with it; NULL: off */
+    char *decryption_key_files[SEALBOX_MAX_KEYS - 1];   /* older keys, for reading only */
+    size_t ndecryption_key_files;
+    sealbox_ring ring;                  /* the keys themselves, read and checked at load */
+    /* retention: */
+    int retention_raw_days;             /* purge stored bytes older than this; 0: never (by hand only) */
 } config;
 
 /* Parse path into cfg. Returns 0, or -1 with "file:line: message" in err. */
