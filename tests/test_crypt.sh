@@ -15,7 +15,7 @@ tl_init crypt
 
 new_env() { tl_env "$1" 'gemeenten: ["0363"], aanbieders: []' "${2:-}"; }  # new_env NAME [YAML-LINE]
 drop() { name=${2:-$(basename "$1")}; cp "$1" "$E/inbox/.$name" && mv "$E/inbox/.$name" "$E/inbox/$name"; }
-once() { "$BIN/iwmod" --config "$E/iwmod.yaml" --once 2>>"$E/log" || echo "iwmod --once exited $? in $E"; }
+once() { "$BIN/iwmod" --config "$E/iwmod.yaml" --once 2>>"$E/log"; check "iwmod --once exits 0 in $E" test $? -eq 0; }
 has() { grep -q -- "$2" "$1"; }
 hasnt() { ! grep -q -- "$2" "$1"; }
 key_id() { tr -d '\n' <"$1" | perl -ne 'print pack("H*", $_)' | sha256sum | cut -c1-16; }
@@ -142,5 +142,6 @@ check "state and verdict of the purged message stay" \
   test "$(sql "SELECT verdict FROM messages WHERE original_name = 'old305.xml'")" = accepted
 check "the purge is logged with counts" has "$E/log" "retention: purged the stored bytes of 1 message(s) and 1 delivered file(s) received before 2026-10-25"
 
+check "no sanitizer report in any log" sh -c "! grep -l -e Sanitizer -e 'runtime error' $T/*/log"
 echo "test_crypt: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

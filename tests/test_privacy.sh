@@ -94,6 +94,8 @@ check "the whole corpus is processed" wait_drained
 curl -s "http://127.0.0.1:$PORT/metrics" >"$T/metrics.out"
 curl -s "http://127.0.0.1:$PORT/healthz" >"$T/healthz.out"
 sleep 1
+kill "$DAEMON_PID"; wait "$DAEMON_PID"; daemon_rc=$?; DAEMON_PID=""
+check "the daemon stops on SIGTERM with status 0" test $daemon_rc -eq 0
 stop_all
 "$BIN/iwmoctl" events --config "$E/iwmod.yaml" --since 0 >"$T/events.replay" 2>>"$T/sub.err"
 sql "SELECT body::text FROM events ORDER BY seq" >"$T/events.table"
