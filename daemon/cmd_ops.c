@@ -28,6 +28,7 @@ int ops_open(ops_ctx *o, const char *cmd, const char *config_path, int want_db)
         ops_close(o);
         return 1;
     }
+    o->d.ring = &o->cfg.ring;           /* storage keys: to read back the stored message bytes */
     return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include "cmd.h"
 #include "cmd_ops.h"
+#include "stored.h"
 
 static const char usage_text[] =
     "usage: iwmoctl purge --config FILE --before YYYY-MM-DD [--dry-run]\n"
@@ -20,29 +21,15 @@ static const char usage_text[] =
     "  State, verdicts, findings and events are kept. --dry-run only counts.\n"
     "  Exit status: 0 done, 1 error, 2 usage error.\n";
 
-static const char purge_sql[] =
-    "WITH m AS (UPDATE messages SET raw = '\\x'::bytea, purged_at = now() "
-    "           WHERE received_at < $1::date AND purged_at IS NULL RETURNING id), "
-    "d AS (UPDATE deliveries SET content = '\\x'::bytea, purged_at = now() "
-    "      WHERE purged_at IS NULL AND message_id IN (SELECT id FROM m) RETURNING id) "
-    "SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM d)";
-
-static const char count_sql[] =
-    "SELECT count(*), (SELECT count(*) FROM deliveries d JOIN messages m ON m.id = d.message_id "
-    "                  WHERE m.received_at < $1::date AND d.purged_at IS NULL AND m.purged_at IS NULL) "
-    "FROM messages WHERE received_at < $1::date AND purged_at IS NULL";
-
 static int purge(db *d, const char *before, int dry)
 {
-    const char *p[] = {before};
-    PGresult *r = db_exec(d, dry ? count_sql : purge_sql, 1, p, NULL, 0);
-    if (!r) {
+    long n[2];
+    if (stored_purge(d, before, dry, n) < 0) {
         fprintf(stderr, "iwmoctl purge: %s\n", d->err);
         return 1;
     }
-    printf("%s the raw bytes of %s message(s) and %s delivered file(s) received before %s\n",
-           dry ? "would purge" : "purged", PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), before);
-    PQclear(r);
+    printf("%s the raw bytes of %ld message(s) and %ld delivered file(s) received before %s\n",
+           dry ? "would purge" : "purged", n[0], n[1], before);
     return 0;
 }
 

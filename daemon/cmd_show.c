@@ -4,9 +4,11 @@
  * history, starts and stops, or a message's verdict, findings, deliveries and
  * events, from PostgreSQL. A BSN is shown masked (99999**19), also inside
  * finding texts, unless --reveal-bsn is given; revealing is written to stderr
- * and to the journal as an audit line naming the user.
+ * and to the journal as an audit line naming the user. A message's stored
+ * bytes are read back (decrypted when sealed) and checked against its sha256.
  */
 #include <getopt.h>
+#include <openssl/evp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,8 @@
 #include "cmd.h"
 #include "cmd_ops.h"
 #include "log.h"
+#include "sealbox.h"
+#include "stored.h"
 
 static const char usage_text[] =
     "usage: iwmoctl show --config FILE [--reveal-bsn] toewijzing NUMMER\n"
@@ -116,6 +120,41 @@ static int show_toewijzing(db *d, const char *nummer)
     return n ? 0 : 1;
 }
 
+/* How the message's raw bytes are stored, and whether they read back to the recorded sha256. */
+static void stored_detail(db *d, const char *id)
+{
+    const char *p[] = {id};
+    PGresult *r = db_exec(d, "SELECT id, raw, size, encode(sha256, 'hex') FROM messages WHERE id = $1::bigint",
+                          1, p, NULL, 0);
+    if (!r || PQntuples(r) != 1) {
+        PQclear(r);
+        return;
+    }
+    size_t blen = 0, len = 0;
+    unsigned char *b = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 1), &blen);
+    char keyid[2 * SEALBOX_ID_BYTES + 1] = "", how[64] = "compressed, not encrypted";
+    if (b && sealbox_is_sealed(b, blen)) {
+        sealbox_key_id_hex(b, blen, keyid);
+        snprintf(how, sizeof(how), "encrypted under key %s", keyid);
+    }
+    const char *why;
+    char *raw = stored_unpack(d, r, 0, 1, 2, &len, &why);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    char hex[2 * EVP_MAX_MD_SIZE + 1] = "";
+    if (raw && EVP_Digest(raw, len, md, &mdlen, EVP_sha256(), NULL))
+        for (unsigned int k = 0; k < mdlen; k++)
+            snprintf(hex + 2 * k, 3, "%02x", md[k]);
+    if (!raw)
+        printf("  stored:        %s; cannot be read back: %s\n", blen ? how : "nothing", why);
+    else
+        printf("  stored:        %s; reads back to %zu bytes, sha256 %s\n", how, len,
+               strcmp(hex, PQgetvalue(r, 0, 3)) ? "DIFFERS from the recorded one" : "as recorded");
+    free(raw);
+    PQfreemem(b);
+    PQclear(r);
+}
+
 static void bericht_detail(db *d, PGresult *r, int i)
 {
     printf("bericht %s (message #%s)\n", val(r, i, 1), val(r, i, 0));
@@ -128,6 +167,7 @@ static void bericht_detail(db *d, PGresult *r, int i)
     if (!PQgetisnull(r, i, 16))
         put_masked("  note:          ", val(r, i, 16));
     const char *id = val(r, i, 0);
+    stored_detail(d, id);
     rows(d, "findings", "SELECT format('line %s: %s %s %s', f->>'line', f->>'code', f->>'rule', f->>'message') "
          "FROM messages, jsonb_array_elements(findings) f WHERE id = $1::bigint", id);
     rows(d, "deliveries", "SELECT format('%s %s %s at %s', kind, coalesce(identificatie, '-'), filename, "

@@ -4,6 +4,8 @@
  * is refused so that a typo never silently falls back to a default.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +29,7 @@ static void fail(struct reader *r, yaml_node_t *n, const char *fmt, const char *
     if (r->failed)
         return;
     r->failed = 1;
-    char msg[256];
+    char msg[768];
     snprintf(msg, sizeof(msg), fmt, arg ? arg : "");
     snprintf(r->err, r->errsize, "%s:%lu: %s", r->path,
              n ? (unsigned long)n->start_mark.line + 1 : 0UL, msg);
@@ -459,12 +461,89 @@ static void k_signing(struct reader *r, yaml_node_t *v, config *c, const char *k
              "%ssigning wants both key and cert (the private key and its certificate), or neither", "");
 }
 
+/* ---- storage: and retention: ------------------------------------------------ */
+
+STRING_KEY(k_encryption_key_file, encryption_key_file)
+
+static void k_decryption_key_files(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    if (!v || v->type != YAML_SEQUENCE_NODE) {
+        fail(r, v, "'%s' must be a list of key file paths", key);
+        return;
+    }
+    for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top; i++) {
+        yaml_node_t *item = yaml_document_get_node(r->doc, *i);
+        if (c->ndecryption_key_files >= SEALBOX_MAX_KEYS - 1) {
+            fail(r, item, "'%s' holds too many keys (at most 7)", key);
+            return;
+        }
+        char *path = dup_scalar(r, item, key);
+        if (!path)
+            return;
+        c->decryption_key_files[c->ndecryption_key_files++] = path;
+    }
+}
+
+/* Read one AES key file: 64 hex characters and a newline, readable by its owner only. */
+static void load_aes_key(struct reader *r, yaml_node_t *n, const char *path, int current, config *c)
+{
+    char msg[600], line[256] = "";
+    struct stat st;
+    sealbox_key k;
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        snprintf(msg, sizeof(msg), "key file %s cannot be read: %s", path, strerror(errno));
+    else if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode))
+        snprintf(msg, sizeof(msg), "key file %s is not a regular file", path);
+    else if (st.st_mode & 077)
+        snprintf(msg, sizeof(msg), "key file %s has mode %04o: others may read it (chmod 600 or 400 it)",
+                 path, (unsigned)(st.st_mode & 07777));
+    else if (!fgets(line, sizeof(line), fp) || sealbox_key_from_hex(line, &k) < 0)
+        snprintf(msg, sizeof(msg), "key file %s does not hold 64 hex characters (32 bytes; make one with "
+                 "'openssl rand -hex 32')", path);
+    else if (sealbox_ring_add(&c->ring, &k, current) < 0)
+        snprintf(msg, sizeof(msg), "too many keys (at most %d)", SEALBOX_MAX_KEYS);
+    else
+        msg[0] = '\0';
+    if (fp)
+        fclose(fp);
+    OPENSSL_cleanse(line, sizeof(line));
+    OPENSSL_cleanse(&k, sizeof(k));
+    if (msg[0])
+        fail(r, n, "%s", msg);
+}
+
+static void k_storage(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    static const struct key keys[] = {{"encryption_key_file", k_encryption_key_file},
+                                      {"decryption_key_files", k_decryption_key_files}, {NULL, NULL}};
+    walk_mapping(r, v, keys, c, key);
+    if (!r->failed && c->encryption_key_file)
+        load_aes_key(r, value_of(r, v, "encryption_key_file"), c->encryption_key_file, 1, c);
+    yaml_node_t *list = value_of(r, v, "decryption_key_files");
+    for (size_t i = 0; !r->failed && i < c->ndecryption_key_files; i++)
+        load_aes_key(r, yaml_document_get_node(r->doc, list->data.sequence.items.start[i]),
+                     c->decryption_key_files[i], 0, c);
+}
+
+static void k_raw_days(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    c->retention_raw_days = (int)positive_number(r, v, key);
+}
+
+static void k_retention(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    static const struct key keys[] = {{"raw_days", k_raw_days}, {NULL, NULL}};
+    walk_mapping(r, v, keys, c, key);
+}
+
 static const struct key top_keys[] = {
     {"identities", k_identities}, {"exchange", k_exchange}, {"queue", k_queue},
     {"database", k_database},     {"schemas", k_schemas},   {"data", k_data},
     {"clock", k_clock},           {"limits", k_limits},     {"log", k_log},
     {"privacy", k_privacy},       {"rules", k_rules},       {"events", k_events},
-    {"metrics", k_metrics},      {"contract", k_contract},  {"signing", k_signing},
+    {"metrics", k_metrics},       {"contract", k_contract}, {"signing", k_signing},
+    {"storage", k_storage},       {"retention", k_retention},
     {NULL, NULL},
 };
 
@@ -551,6 +630,10 @@ void config_free(config *c)
     free(c->signing_trust);
     free(c->signing_key);
     free(c->signing_cert);
+    free(c->encryption_key_file);
+    for (size_t i = 0; i < c->ndecryption_key_files; i++)
+        free(c->decryption_key_files[i]);
+    OPENSSL_cleanse(&c->ring, sizeof(c->ring));
     memset(c, 0, sizeof(*c));
 }
 

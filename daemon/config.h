@@ -6,6 +6,7 @@
 #define IWMOD_CONFIG_H
 
 #include <stddef.h>
+#include "sealbox.h"
 
 #define CONFIG_MAX_IDS 64
 
@@ -45,6 +46,13 @@ typedef struct {
     char *signing_trust;                /* trusted CA certificates: a PEM file or a directory of them */
     char *signing_key;                  /* PEM private key that signs our retours; both or neither */
     char *signing_cert;                 /* its certificate */
+    /* storage: encryption at rest of the stored message bytes (docs/privacy.md) */
+    char *encryption_key_file;          /* current key: new values are sealed with it; NULL: off */
+    char *decryption_key_files[SEALBOX_MAX_KEYS - 1];   /* older keys, for reading only */
+    size_t ndecryption_key_files;
+    sealbox_ring ring;                  /* the keys themselves, read and checked at load */
+    /* retention: */
+    int retention_raw_days;             /* purge stored bytes older than this; 0: never (by hand only) */
 } config;
 
 /* Parse path into cfg. Returns 0, or -1 with "file:line: message" in err. */

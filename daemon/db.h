@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 struct db_stmt;
+struct sealbox_ring;
 
 typedef struct {
     PGconn *conn;
@@ -18,6 +19,7 @@ typedef struct {
     int pending;                /* statements sent in pipeline mode, results not read yet */
     struct db_stmt *stmts;      /* statements prepared on this connection (db.c) */
     int nstmts;
+    const struct sealbox_ring *ring;   /* keys for the stored message bytes (stored.h); NULL: none */
 } db;
 
 int db_open(db *d, const char *dsn);             /* 0 or -1 with d->err */

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 #include "declaratie_toew.h"
+#include "stored.h"
 #include "xmlutil.h"
 
 int toew_gemeente_known(db *d, const char *standard, const char *gemeente)
@@ -22,22 +22,6 @@ int toew_gemeente_known(db *d, const char *standard, const char *gemeente)
     int found = PQntuples(r) > 0;
     PQclear(r);
     return found;
-}
-
-/* Inflate the stored raw bytes of row i (raw, size in columns 1, 2); NULL when they cannot be read. */
-static char *raw_message(PGresult *r, int i, size_t *len)
-{
-    size_t zlen = 0;
-    unsigned char *z = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 1), &zlen);
-    uLongf n = (uLongf)strtoul(PQgetvalue(r, i, 2), NULL, 10);
-    char *out = z ? malloc(n ? n : 1) : NULL;
-    if (out && uncompress((Bytef *)out, &n, z, (uLong)zlen) != Z_OK) {
-        free(out);
-        out = NULL;
-    }
-    PQfreemem(z);
-    *len = n;
-    return out;
 }
 
 /* Omvang and Budget of the first ToegewezenProduct of each wanted number in a 301 document. */
@@ -68,22 +52,12 @@ static int load_omvang(db *d, toew_cache *c, const char *ids)
                           NULL, 0);
     if (!r)
         return -1;
-    iwmo_limits lim;
-    iwmo_limits_default(&lim);
     for (int i = 0; i < PQntuples(r); i++) {
-        size_t len = 0;
-        char *buf = raw_message(r, i, &len);
-        if (!buf)
-            continue;
-        iwmo_findings f;
-        iwmo_findings_init(&f, 4);
-        xmlDocPtr doc = iwmo_parse_safe(buf, len, &lim, &f);
+        xmlDocPtr doc = stored_doc(d, r, i);
         if (doc) {
             read_omvang(doc, c, atoll(PQgetvalue(r, i, 0)));
             xmlFreeDoc(doc);
         }
-        iwmo_findings_free(&f);
-        free(buf);
     }
     PQclear(r);
     return 0;

@@ -34,6 +34,7 @@
 #include "metrics.h"
 #include "notify.h"
 #include "process.h"
+#include "stored.h"
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;
@@ -228,6 +229,35 @@ static int open_signing(const config *cfg, struct dsig_ctx **out, const char *co
     return 0;
 }
 
+/*
+ * retention.raw_days: empty the stored bytes of messages received more than
+ * that many days before today (clock.today when set), at start and then at
+ * most once an hour. The same purge as `iwmoctl purge --before DATE`.
+ */
+static void purge_expired_raw(daemon_ctx *x, int force)
+{
+    static time_t last_run;
+    time_t now = time(NULL);
+    if (!x->cfg.retention_raw_days || (!force && last_run && now - last_run < 3600))
+        return;
+    last_run = now;
+    char days[16], before[16];
+    snprintf(days, sizeof(days), "%d", x->cfg.retention_raw_days);
+    const char *p[] = {x->cfg.today, days};
+    PGresult *r = db_exec(&x->d, "SELECT (coalesce($1::date, current_date) - $2::int)::text", 2, p, NULL, 0);
+    long n[2];
+    if (r)
+        snprintf(before, sizeof(before), "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (!r || stored_purge(&x->d, before, 0, n) < 0) {
+        log_msg(LOG_ERR, "retention: cannot purge stored message bytes: %s", x->d.err);
+        return;
+    }
+    if (n[0] || n[1])
+        log_msg(LOG_INFO, "retention: purged the stored bytes of %ld message(s) and %ld delivered file(s) "
+                "received before %s (retention.raw_days %d)", n[0], n[1], before, x->cfg.retention_raw_days);
+}
+
 static int open_all(daemon_ctx *x, const char *config_path, int check_only)
 {
     char err[1024];
@@ -262,6 +292,7 @@ static int open_all(daemon_ctx *x, const char *config_path, int check_only)
         log_msg(LOG_ERR, "%s", x->d.err);
         return -1;
     }
+    x->d.ring = &x->cfg.ring;           /* storage keys; the address survives a reload */
     publisher = events_open(&x->cfg, err, sizeof(err));
     if (!publisher) {
         log_msg(LOG_ERR, "%s", err);
@@ -269,6 +300,7 @@ static int open_all(daemon_ctx *x, const char *config_path, int check_only)
     }
     if (events_expire(publisher, &x->d, x->cfg.events_retention_days, 1) < 0)
         log_msg(LOG_ERR, "events: retention: %s", x->d.err);
+    purge_expired_raw(x, 1);
     metrics_db_up(1);
     return 0;
 }
@@ -423,6 +455,7 @@ static int run_loop(daemon_ctx *x, const char *config_path)
         publish_events(x);
         if (events_expire(publisher, &x->d, x->cfg.events_retention_days, 0) < 0)
             log_msg(LOG_ERR, "events: retention: %s", x->d.err);
+        purge_expired_raw(x, 0);
         backoff = retry ? (backoff ? (backoff < 30000 ? backoff * 2 : 30000) : 500) : 0;
         struct pollfd pfd = {in, POLLIN, 0};
         report_queue(x);
@@ -467,6 +500,7 @@ int main(int argc, char **argv)
         usage();
         return 2;
     }
+    umask(027);                         /* backstop: every file is created with an explicit mode too */
     daemon_ctx x = {0};
     x.crash_at = getenv("IWMOD_CRASH_AT");
     install_signals();

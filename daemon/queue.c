@@ -123,6 +123,18 @@ int queue_sync_dir(const char *dir)
     return fsync_dir(dir);
 }
 
+/*
+ * The sender chose the file's mode; from the claim on it is ours and holds
+ * personal data: at most 0640 (what done/, quarantine/ and rejected/ keep).
+ * A symlink is left as it is (chmod would follow it).
+ */
+static void restrict_mode(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) == 0 && !S_ISLNK(st.st_mode) && (st.st_mode & 07137))
+        chmod(path, st.st_mode & 0640);
+}
+
 static int claim(queue *q, const char *name, char *claim, size_t claimsize, char *err, size_t errsize,
                  int sync)
 {
@@ -141,6 +153,7 @@ static int claim(queue *q, const char *name, char *claim, size_t claimsize, char
         snprintf(err, errsize, "cannot claim %s: %s", name, strerror(errno));
         return -1;
     }
+    restrict_mode(to);
     if (sync) {
         fsync_dir(q->active);
         fsync_dir(q->inbox);

@@ -8,23 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 #include "declaratie.h"
 #include "state.h"
+#include "stored.h"
 #include "verzoek.h"
 #include "xmlutil.h"
-
-static char *compress_bytes(const char *in, size_t len, size_t *outlen)
-{
-    uLongf cap = compressBound((uLong)len);
-    char *out = malloc(cap ? cap : 1);
-    if (!out || compress2((Bytef *)out, &cap, (const Bytef *)in, (uLong)len, 6) != Z_OK) {
-        free(out);
-        return NULL;
-    }
-    *outlen = cap;
-    return out;
-}
 
 static char *findings_json(const iwmo_findings *f)
 {
@@ -56,14 +44,16 @@ static void retourcodes_literal(const iwmo_findings *f, char *out, size_t n)
 int state_insert_message(db *d, const message_row *m, long long *id)
 {
     size_t zlen = 0;
-    char *z = compress_bytes(m->raw, m->raw_len, &zlen);
+    unsigned char *z = NULL;
+    if (stored_pack(d, m->raw, m->raw_len, &z, &zlen) < 0)
+        snprintf(d->err, sizeof(d->err), "%s: cannot compress or encrypt the raw bytes", m->claim);
     char *fj = findings_json(&m->r->findings);
     char size[24], type[16], codes[512];
     snprintf(size, sizeof(size), "%zu", m->raw_len);
     snprintf(type, sizeof(type), "%d", m->r->ident.type);
     retourcodes_literal(&m->r->findings, codes, sizeof(codes));
     const char *std = m->r->ident.standard ? iwmo_standard_name(m->r->ident.standard) : NULL;
-    const char *p[] = {m->claim, m->original_name, (const char *)m->sha256, size, z, std,
+    const char *p[] = {m->claim, m->original_name, (const char *)m->sha256, size, (const char *)z, std,
                        m->r->ident.type ? type : NULL, m->r->ident.release[0] ? m->r->ident.release : NULL,
                        m->direction, m->sender, m->receiver, m->bericht_id, m->bericht_datum, m->verdict,
                        codes, fj, m->note};
@@ -262,13 +252,15 @@ int state_insert_delivery(db *d, long long message_id, const char *kind, int ret
                           const char *identificatie, const char *filename, const char *content, size_t len)
 {
     size_t zlen = 0;
-    char *z = compress_bytes(content, len, &zlen);
-    if (!z)
+    unsigned char *z = NULL;
+    if (stored_pack(d, content, len, &z, &zlen) < 0) {
+        snprintf(d->err, sizeof(d->err), "%s: cannot compress or encrypt the delivered file", filename);
         return -1;
+    }
     char ids[24], rt[16];
     snprintf(ids, sizeof(ids), "%lld", message_id);
     snprintf(rt, sizeof(rt), "%d", retour_type);
-    const char *p[] = {ids, kind, retour_type ? rt : NULL, identificatie, filename, z};
+    const char *p[] = {ids, kind, retour_type ? rt : NULL, identificatie, filename, (const char *)z};
     int lens[6] = {0, 0, 0, 0, 0, (int)zlen};
     int rc = db_defer(d, "INSERT INTO deliveries (message_id, kind, retour_type, identificatie, filename, "
                          "content) VALUES ($1, $2, $3, $4, $5, $6)", 6, p, lens, 1u << 5);

@@ -44,8 +44,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 #include "state.h"
+#include "stored.h"
 #include "verzoek.h"
 #include "xmlutil.h"
 
@@ -108,27 +108,6 @@ static void read_ctx(vctx *x, db *d, iwmo_result *r)
 
 /* ---- 301s: which verzoeken they honour -------------------------------------- */
 
-/* Inflate and parse a stored raw message; NULL when it cannot be read back. */
-static xmlDocPtr raw_doc(PGresult *res, int row)
-{
-    size_t zlen = 0;
-    unsigned char *z = PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, 1), &zlen);
-    uLongf n = strtoul(PQgetvalue(res, row, 2), NULL, 10);
-    char *buf = malloc(n ? n : 1);
-    xmlDocPtr doc = NULL;
-    if (z && buf && uncompress((Bytef *)buf, &n, z, zlen) == Z_OK) {
-        iwmo_limits lim;
-        iwmo_findings f;
-        iwmo_limits_default(&lim);
-        iwmo_findings_init(&f, 1);
-        doc = iwmo_parse_safe(buf, n, &lim, &f);
-        iwmo_findings_free(&f);
-    }
-    PQfreemem(z);
-    free(buf);
-    return doc;
-}
-
 /* Mark the verzoeken a 301 honours: those submitted before it with a ReferentieAanbieder it carries. */
 static int note_301(db *d, const char *msg_id, const char *standard, xmlNodePtr root)
 {
@@ -162,7 +141,7 @@ static int sync_301(db *d, const char *standard, const char *aanbieder)
         return -1;
     int rc = 0;
     for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
-        xmlDocPtr doc = raw_doc(res, i);
+        xmlDocPtr doc = stored_doc(d, res, i);
         if (doc)
             rc = note_301(d, PQgetvalue(res, i, 0), standard, xmlDocGetRootElement(doc));
         else {
@@ -336,7 +315,7 @@ static int tr373(vctx *x, xmlNodePtr tw, const toewijzing *t, const char *nr)
     PGresult *res = db_exec(x->d, "SELECT id, raw, size FROM messages WHERE id = $1", 1, p, NULL, 0);
     if (!res)
         return -1;
-    xmlDocPtr doc = PQntuples(res) ? raw_doc(res, 0) : NULL;
+    xmlDocPtr doc = PQntuples(res) ? stored_doc(x->d, res, 0) : NULL;
     PQclear(res);
     xmlNodePtr tp = doc ? toegewezen(doc, nr) : NULL;
     int bad = tp && changes_total(tw, tp);

@@ -30,3 +30,22 @@ tl_init() {
   psql "$PSQL_BASE" -qc "CREATE DATABASE $DB" || { PSQL_BASE=""; echo "cannot create database"; exit 1; }
   DSN=$(echo "$BASE_DSN" | sed "s/dbname=iwmod/dbname=$DB/")
 }
+
+# tl_env NAME IDENTITIES [EXTRA]: sets E to a fresh directory with inbox/, writes E/iwmod.yaml
+# (identities: { IDENTITIES }, the clock at $TODAY or 2026-11-24, plain log lines on stderr, then the
+# EXTRA YAML lines) and recreates the database schema
+tl_env() {
+  E="$T/$1"; mkdir -p "$E/inbox"
+  cat >"$E/iwmod.yaml" <<YAML
+identities: { $2 }
+exchange: { inbox: $E/inbox, outbox: $E/outbox }
+queue: $E/queue
+database: { dsn: "$DSN" }
+clock: { today: ${TODAY:-2026-11-24} }
+privacy: { pseudonym_key: "test-key" }
+log: { journal: false }
+YAML
+  [ -z "${3:-}" ] || printf '%s\n' "$3" >>"$E/iwmod.yaml"
+  sql "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public;" >/dev/null
+  "$BIN/iwmoctl" migrate --config "$E/iwmod.yaml" >/dev/null || echo "migrate failed in $E"
+}
