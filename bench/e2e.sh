@@ -8,6 +8,8 @@
 #   TOEWIJZINGEN  gemeente's own 301s loaded first (default 1000, 2 products each)
 #   MESSAGES      mixed 305/307 processed with --once (default 10000)
 #   RATE          msg/s offered to the running daemon for the latency run (default 200)
+# PROFILE="perf record -g -o F" wraps the timed --once run; PGLOG=FILE keeps the
+# server log of that run with every statement's duration.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NT=${1:-1000}
@@ -91,7 +93,10 @@ cp "$W"/gen301/*.xml "$W/once/inbox/"
 t0=$(now); $BIN/iwmod --config "$W/once/iwmod.yaml" --once 2>>"$W/once.log"; t1=$(now)
 T301=$(elapsed "$t0" "$t1")
 cp "$W"/genmix/*.xml "$W/once/inbox/"
-t0=$(now); $BIN/iwmod --config "$W/once/iwmod.yaml" --once 2>>"$W/once.log"; t1=$(now)
+[ -z "${PGLOG:-}" ] || psql "$DSN" -qc "ALTER SYSTEM SET log_min_duration_statement = 0" -c "SELECT pg_reload_conf()" >/dev/null
+t0=$(now); ${PROFILE:-} $BIN/iwmod --config "$W/once/iwmod.yaml" --once 2>>"$W/once.log"; t1=$(now)
+[ -z "${PGLOG:-}" ] || { psql "$DSN" -qc "ALTER SYSTEM RESET log_min_duration_statement" -c "SELECT pg_reload_conf()" >/dev/null
+  cp "$W/pg/server.log" "$PGLOG"; }
 TI=$(elapsed "$t0" "$t1")
 RETOURS=$(ls "$W/once/outbox" | grep -c '^WMO30[68]_' || true)
 DONE=$(ls "$W/once/queue/done" | wc -l)

@@ -28,11 +28,27 @@
  * The client is found by BSN inside the SQL; the BSN never reaches a finding
  * or a log line.
  */
+#include <stdlib.h>
 #include <string.h>
 #include "crossrules.h"
 #include "declaratie.h"
 #include "verzoek.h"
 #include "xmlutil.h"
+
+/*
+ * A read the rules make, recorded on a dry pass over them (every read answered
+ * "found", no finding added) and then answered by one round trip for all of
+ * them (db_exec_many). A read the dry pass did not foresee runs on its own.
+ */
+#define PREFETCH_MAX 48
+#define PREFETCH_PARAMS 10
+
+typedef struct {
+    const char *sql;
+    int n;
+    char *p[PREFETCH_PARAMS];       /* copies; NULL = SQL NULL */
+    int found;
+} prefetched;
 
 /* The message being judged: who is gemeente and who aanbieder, and the client. */
 typedef struct {
@@ -40,6 +56,9 @@ typedef struct {
     iwmo_result *r;
     const char *standard;           /* "iwmo" or "ijw" */
     char gemeente[16], aanbieder[16], bsn[16];
+    int dry;                        /* 1: record the reads only */
+    prefetched pf[PREFETCH_MAX];
+    int npf;
 } xctx;
 
 /* One StartProduct or StopProduct: its logical key and StatusAanlevering. */
@@ -54,10 +73,44 @@ static const char *opt(const char *s)
     return s[0] ? s : NULL;
 }
 
-/* 1 when the query returns a row, 0 when not, -1 on a database error. */
-static int exists(db *d, const char *sql, int n, const char *const *p)
+static int same_params(const prefetched *f, const char *sql, int n, const char *const *p)
 {
-    PGresult *res = db_exec(d, sql, n, p, NULL, 0);
+    if (f->sql != sql || f->n != n)
+        return 0;
+    for (int i = 0; i < n; i++)
+        if (!f->p[i] != !p[i] || (p[i] && strcmp(f->p[i], p[i]) != 0))
+            return 0;
+    return 1;
+}
+
+static void remember(xctx *x, const char *sql, int n, const char *const *p)
+{
+    if (x->npf >= PREFETCH_MAX || n > PREFETCH_PARAMS)
+        return;
+    for (int i = 0; i < x->npf; i++)
+        if (same_params(&x->pf[i], sql, n, p))
+            return;
+    prefetched *f = &x->pf[x->npf];
+    memset(f, 0, sizeof(*f));
+    f->sql = sql;
+    f->n = n;
+    f->found = -1;
+    for (int i = 0; i < n; i++)
+        f->p[i] = p[i] ? strdup(p[i]) : NULL;
+    x->npf++;
+}
+
+/* 1 when the query returns a row, 0 when not, -1 on a database error. */
+static int exists(xctx *x, const char *sql, int n, const char *const *p)
+{
+    if (x->dry) {
+        remember(x, sql, n, p);
+        return 1;
+    }
+    for (int i = 0; i < x->npf; i++)
+        if (x->pf[i].found >= 0 && same_params(&x->pf[i], sql, n, p))
+            return x->pf[i].found;
+    PGresult *res = db_exec(x->d, sql, n, p, NULL, 0);
     if (!res)
         return -1;
     int found = PQntuples(res) > 0;
@@ -66,17 +119,41 @@ static int exists(db *d, const char *sql, int n, const char *const *p)
 }
 
 /* 1 when the query returns no row, 0 when it does, -1 on a database error. */
-static int absent(db *d, const char *sql, int n, const char *const *p)
+static int absent(xctx *x, const char *sql, int n, const char *const *p)
 {
-    int found = exists(d, sql, n, p);
+    int found = exists(x, sql, n, p);
     return found < 0 ? -1 : !found;
 }
 
-/* Add the finding when cond is 1; pass -1 (database error) through. */
+/* Answer every recorded read in one round trip. 0 or -1 (database error). */
+static int prefetch_answer(xctx *x)
+{
+    db_query q[PREFETCH_MAX];
+    PGresult *res[PREFETCH_MAX];
+    for (int i = 0; i < x->npf; i++)
+        q[i] = (db_query){x->pf[i].sql, x->pf[i].n, (const char *const *)x->pf[i].p};
+    if (x->npf && db_exec_many(x->d, x->npf, q, res) < 0)
+        return -1;
+    for (int i = 0; i < x->npf; i++) {
+        x->pf[i].found = PQntuples(res[i]) > 0;
+        PQclear(res[i]);
+    }
+    return 0;
+}
+
+static void prefetch_free(xctx *x)
+{
+    for (int i = 0; i < x->npf; i++)
+        for (int k = 0; k < x->pf[i].n; k++)
+            free(x->pf[i].p[k]);
+    x->npf = 0;
+}
+
+/* Add the finding when cond is 1 (not on the dry pass); pass -1 (database error) through. */
 static int fail_if(xctx *x, int cond, xmlNodePtr node, const char *code, const char *rule,
                    const char *message)
 {
-    if (cond > 0)
+    if (cond > 0 && !x->dry)
         iwmo_findings_add_at(&x->r->findings, node, 3, code, rule, "%s", message);
     return cond < 0 ? -1 : 0;
 }
@@ -124,11 +201,11 @@ static int tr019(xctx *x, const aanlevering *a)
     if (!a->nr[0])
         return 0;
     const char *p[] = {x->standard, x->gemeente, x->aanbieder, x->bsn, a->nr};
-    int known = exists(x->d, "SELECT 1 FROM toewijzingen WHERE standard = $1 AND gemeente = $2 LIMIT 1",
+    int known = exists(x, "SELECT 1 FROM toewijzingen WHERE standard = $1 AND gemeente = $2 LIMIT 1",
                        2, p);
     if (known <= 0)
         return known;
-    int none = absent(x->d, "SELECT 1 FROM toewijzingen WHERE " OF_CLIENT
+    int none = absent(x, "SELECT 1 FROM toewijzingen WHERE " OF_CLIENT
                             "AND toewijzing_nummer = $5 AND reden_wijziging IS DISTINCT FROM '13'", 5, p);
     return fail_if(x, none, a->node, "9019", "TR019",
                    "ToewijzingNummer names no toewijzing of this gemeente to this aanbieder for this client");
@@ -139,8 +216,8 @@ static int tr063(xctx *x, const aanlevering *a, int is_stop)
 {
     const char *p[10];
     key_params(x, a, p);
-    int none = is_stop ? absent(x->d, "SELECT 1 FROM stops WHERE " LIVE_STOP_KEY, 10, p)
-                       : absent(x->d, "SELECT 1 FROM starts WHERE " LIVE_START_KEY, 8, p);
+    int none = is_stop ? absent(x, "SELECT 1 FROM stops WHERE " LIVE_STOP_KEY, 10, p)
+                       : absent(x, "SELECT 1 FROM starts WHERE " LIVE_START_KEY, 8, p);
     return fail_if(x, none, a->node, "9063", "TR063",
                    is_stop ? "no earlier StopProduct with this key to delete"
                            : "no earlier StartProduct with this key to delete");
@@ -151,8 +228,8 @@ static int tr074(xctx *x, const aanlevering *a, int is_stop)
 {
     const char *p[10];
     key_params(x, a, p);
-    int found = is_stop ? exists(x->d, "SELECT 1 FROM stops WHERE " LIVE_STOP_KEY, 10, p)
-                        : exists(x->d, "SELECT 1 FROM starts WHERE " LIVE_START_KEY, 8, p);
+    int found = is_stop ? exists(x, "SELECT 1 FROM stops WHERE " LIVE_STOP_KEY, 10, p)
+                        : exists(x, "SELECT 1 FROM starts WHERE " LIVE_START_KEY, 8, p);
     return fail_if(x, found, a->node, "9074", "TR074",
                    is_stop ? "a StopProduct with this key was received before"
                            : "a StartProduct with this key was received before");
@@ -163,7 +240,7 @@ static int tr071(xctx *x, const aanlevering *a)
 {
     const char *p[10];
     key_params(x, a, p);
-    return fail_if(x, exists(x->d, "SELECT 1 FROM stops WHERE " LIVE_START_KEY, 8, p), a->node, "9071",
+    return fail_if(x, exists(x, "SELECT 1 FROM stops WHERE " LIVE_START_KEY, 8, p), a->node, "9071",
                    "TR071", "the StartProduct to delete already has a StopProduct");
 }
 
@@ -172,7 +249,7 @@ static int tr326(xctx *x, const aanlevering *a)
 {
     const char *p[10];
     key_params(x, a, p);
-    int found = exists(x->d,
+    int found = exists(x,
         "SELECT 1 FROM starts s WHERE " OF_CLIENT
         "AND toewijzing_nummer IS NOT DISTINCT FROM $5 AND product_categorie IS NOT DISTINCT FROM $6 "
         "AND product_code IS NOT DISTINCT FROM $7 AND deleted_by IS NULL AND NOT EXISTS ("
@@ -191,7 +268,7 @@ static int tr382(xctx *x, const aanlevering *a)
 {
     const char *p[10];
     key_params(x, a, p);
-    return fail_if(x, absent(x->d, "SELECT 1 FROM starts WHERE " LIVE_START_KEY, 8, p), a->node,
+    return fail_if(x, absent(x, "SELECT 1 FROM starts WHERE " LIVE_START_KEY, 8, p), a->node,
                    "9069", "TR382", "no StartProduct with the key of this StopProduct");
 }
 
@@ -202,7 +279,7 @@ static int tr413(xctx *x, const aanlevering *a)
         return 0;
     const char *p[10];
     key_params(x, a, p);
-    return fail_if(x, exists(x->d, "SELECT 1 FROM stops WHERE " LIVE_START_KEY
+    return fail_if(x, exists(x, "SELECT 1 FROM stops WHERE " LIVE_START_KEY
                                    "AND reden_beeindiging = '20'", 8, p),
                    a->node, "9413", "TR413", "this start already has a temporary stop (RedenBeeindiging 20)");
 }
@@ -212,7 +289,7 @@ static int tr414(xctx *x, const aanlevering *a)
 {
     const char *p[10];
     key_params(x, a, p);
-    return fail_if(x, exists(x->d, "SELECT 1 FROM (SELECT einddatum FROM stops WHERE " LIVE_START_KEY
+    return fail_if(x, exists(x, "SELECT 1 FROM (SELECT einddatum FROM stops WHERE " LIVE_START_KEY
                                    "ORDER BY id DESC LIMIT 1) cur WHERE cur.einddatum > $9::date", 9, p),
                    a->node, "9414", "TR414", "Einddatum is before the Einddatum of the current StopProduct");
 }
@@ -222,7 +299,7 @@ static int tr415(xctx *x, const aanlevering *a)
 {
     const char *p[10];
     key_params(x, a, p);
-    return fail_if(x, exists(x->d, "SELECT 1 FROM stops WHERE " LIVE_START_KEY
+    return fail_if(x, exists(x, "SELECT 1 FROM stops WHERE " LIVE_START_KEY
                                    "AND reden_beeindiging IS DISTINCT FROM '20'", 8, p),
                    a->node, "9415", "TR415", "this start already has a definitive StopProduct");
 }
@@ -268,7 +345,7 @@ static int tr332(xctx *x, xmlNodePtr tp)
     const char *p[] = {x->standard, x->gemeente, xu_text(tp, "ToewijzingNummer", nr, sizeof(nr)),
                        x->aanbieder, x->bsn, opt(xu_text(tp, "Product/Categorie", cat, sizeof(cat))),
                        opt(xu_text(tp, "Product/Code", code, sizeof(code)))};
-    int other = exists(x->d,
+    int other = exists(x,
         "SELECT 1 FROM toewijzingen WHERE standard = $1 AND gemeente = $2 AND toewijzing_nummer = $3 "
         "AND (aanbieder <> $4 OR client_id IS DISTINCT FROM (SELECT id FROM clients WHERE bsn = $5) "
         "OR product_categorie IS DISTINCT FROM $6 OR product_code IS DISTINCT FROM $7)", 7, p);
@@ -282,7 +359,7 @@ static int tr379(xctx *x, xmlNodePtr tp)
     if (!xu_has(tp, "ReferentieAanbieder"))
         return 0;
     const char *p[] = {x->standard, x->aanbieder, x->gemeente};
-    int none = absent(x->d, "SELECT 1 FROM messages WHERE standard = $1 AND sender = $2 AND receiver = $3 "
+    int none = absent(x, "SELECT 1 FROM messages WHERE standard = $1 AND sender = $2 AND receiver = $3 "
                             "AND direction = 'out' AND verdict = 'sent' AND msg_type IN (315, 317) LIMIT 1",
                       3, p);
     return fail_if(x, none, tp, "9379", "TR379",
@@ -296,7 +373,7 @@ static int tr385(xctx *x, xmlNodePtr tp)
     if (strcmp(xu_text(tp, "RedenWijziging", reden, sizeof(reden)), "13") != 0)
         return 0;
     const char *p[] = {x->standard, x->gemeente, x->aanbieder, xu_text(tp, "ToewijzingNummer", nr, sizeof(nr))};
-    int billed = exists(x->d,
+    int billed = exists(x,
         "SELECT 1 FROM prestaties p JOIN declaraties d ON d.id = p.declaratie_id WHERE d.standard = $1 "
         "AND d.gemeente = $2 AND d.aanbieder = $3 AND p.toewijzing_nummer = $4 AND p.status = 'approved' "
         "AND p.debet_credit = 'D' LIMIT 1", 4, p);
@@ -314,6 +391,11 @@ static int check_toewijzingen(xctx *x, xmlNodePtr client)
 }
 
 /* ---- entry point ---------------------------------------------------------- */
+
+static int judge(xctx *x, xmlNodePtr client, int type)
+{
+    return type == 301 ? check_toewijzingen(x, client) : check_start_stop(x, client, type == 307);
+}
 
 /* A technical rejection (0001) is answered as such; its content is not judged. */
 static int technically_rejected(const iwmo_result *r)
@@ -345,7 +427,12 @@ int cross_rules_check(db *d, iwmo_result *r, const char *pseudonym_key)
     xu_text(header, type == 301 ? "Afzender" : "Ontvanger", x.gemeente, sizeof(x.gemeente));
     xu_text(header, type == 301 ? "Ontvanger" : "Afzender", x.aanbieder, sizeof(x.aanbieder));
     xu_text(client, "Bsn", x.bsn, sizeof(x.bsn));
-    if (type == 301)
-        return check_toewijzingen(&x, client);
-    return check_start_stop(&x, client, type == 307);
+    x.dry = 1;
+    judge(&x, client, type);
+    x.dry = 0;
+    int rc = prefetch_answer(&x);
+    if (rc == 0)
+        rc = judge(&x, client, type);
+    prefetch_free(&x);
+    return rc;
 }

@@ -226,6 +226,82 @@ int db_defer(db *d, const char *sql, int n, const char *const *params, const int
     return ++d->pending >= 256 ? db_flush(d) : 0;
 }
 
+/* The next result in pipeline mode: a statement's result, then the NULL that ends it. */
+static PGresult *next_result(db *d)
+{
+    PGresult *r = PQgetResult(d->conn);
+    if (r && PQresultStatus(r) != PGRES_PIPELINE_SYNC) {
+        PGresult *end = PQgetResult(d->conn);
+        PQclear(end);
+    }
+    return r;
+}
+
+/* Check one pipelined result; the first failure sets d->err. */
+static int result_ok(db *d, PGresult *r, int rc)
+{
+    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return rc;
+    if (rc == 0)
+        result_err(d, st == PGRES_PIPELINE_ABORTED ? NULL : r);
+    return -1;
+}
+
+/* Send the reads down the pipeline (prepared by db_exec_many; unnamed if that failed). */
+static int send_reads(db *d, int count, const db_query *q)
+{
+    if (PQpipelineStatus(d->conn) == PQ_PIPELINE_OFF && !PQenterPipelineMode(d->conn))
+        return -1;
+    for (int i = 0; i < count; i++) {
+        const char *name = cached(d, q[i].sql);
+        int ok = name ? PQsendQueryPrepared(d->conn, name, q[i].n, q[i].params, NULL, NULL, 0)
+                      : PQsendQueryParams(d->conn, q[i].sql, q[i].n, NULL, q[i].params, NULL, NULL, 0);
+        if (!ok)
+            return -1;
+    }
+    return 0;
+}
+
+int db_exec_many(db *d, int count, const db_query *q, PGresult **res)
+{
+    memset(res, 0, sizeof(*res) * (size_t)count);
+    for (int i = 0; i < count; i++) {   /* prepare every text first: preparing is synchronous */
+        if (cached(d, q[i].sql) || d->nstmts >= STMT_MAX)
+            continue;
+        if (db_flush(d) < 0)            /* a deferred write failed: that is the answer */
+            return -1;
+        statement(d, q[i].sql, q[i].n); /* on failure it runs unnamed and reports the error */
+    }
+    if (send_reads(d, count, q) < 0 || !PQpipelineSync(d->conn)) {
+        result_err(d, NULL);
+        d->pending = 0;
+        PQexitPipelineMode(d->conn);
+        return -1;
+    }
+    int rc = 0;
+    for (; d->pending > 0; d->pending--) {
+        PGresult *r = next_result(d);
+        rc = result_ok(d, r, rc);
+        PQclear(r);
+    }
+    for (int i = 0; i < count; i++) {
+        res[i] = next_result(d);
+        rc = result_ok(d, res[i], rc);
+    }
+    PGresult *sync = PQgetResult(d->conn);   /* PGRES_PIPELINE_SYNC */
+    PQclear(sync);
+    if (!PQexitPipelineMode(d->conn) && rc == 0) {
+        result_err(d, NULL);
+        rc = -1;
+    }
+    for (int i = 0; rc < 0 && i < count; i++) {
+        PQclear(res[i]);
+        res[i] = NULL;
+    }
+    return rc;
+}
+
 PGresult *db_exec(db *d, const char *sql, int n, const char *const *params,
                   const int *lens, unsigned binary_mask)
 {

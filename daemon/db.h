@@ -20,6 +20,7 @@ typedef struct {
     struct db_stmt *stmts;      /* statements prepared on this connection (db.c) */
     int nstmts;
     const struct sealbox_ring *ring;   /* keys for the stored message bytes (stored.h); NULL: none */
+    struct { long long next, last; } ids[2];  /* reserved id blocks (state.c, id_reserve) */
 } db;
 
 int db_open(db *d, const char *dsn);             /* 0 or -1 with d->err */
@@ -58,5 +59,19 @@ int db_defer(db *d, const char *sql, int n, const char *const *params, const int
 
 /* Read the results of every deferred statement; 0, or -1 with d->err (the first error). */
 int db_flush(db *d);
+
+/* One read of db_exec_many: text parameters (NULL = SQL NULL). */
+typedef struct {
+    const char *sql;
+    int n;
+    const char *const *params;
+} db_query;
+
+/*
+ * Run count reads in one round trip: they go down the pipeline after the
+ * deferred writes (so they see them), in order, and res[i] receives each
+ * result (caller PQclear()s). 0, or -1 with d->err and every res[i] NULL.
+ */
+int db_exec_many(db *d, int count, const db_query *q, PGresult **res);
 
 #endif

@@ -41,6 +41,30 @@ static void retourcodes_literal(const iwmo_findings *f, char *out, size_t n)
     snprintf(out + o, n - o, "}");
 }
 
+/*
+ * The next value of a sequence whose INCREMENT is ID_BLOCK (migration 0008):
+ * one nextval reserves a block for this connection's process, so a message
+ * costs no round trip for its id. which: 0 messages.id, 1 the retour
+ * identification.
+ */
+#define ID_BLOCK 64
+
+static int id_reserve(db *d, int which, long long *out)
+{
+    static const char *const sql[2] = {"SELECT nextval('messages_id_seq')",
+                                       "SELECT nextval('retour_identificatie_seq')"};
+    if (d->ids[which].next == 0 || d->ids[which].next > d->ids[which].last) {
+        PGresult *r = db_exec(d, sql[which], 0, NULL, NULL, 0);
+        if (!r)
+            return -1;
+        d->ids[which].next = atoll(PQgetvalue(r, 0, 0));
+        d->ids[which].last = d->ids[which].next + ID_BLOCK - 1;
+        PQclear(r);
+    }
+    *out = d->ids[which].next++;
+    return 0;
+}
+
 int state_insert_message(db *d, const message_row *m, long long *id)
 {
     size_t zlen = 0;
@@ -53,23 +77,23 @@ int state_insert_message(db *d, const message_row *m, long long *id)
     snprintf(type, sizeof(type), "%d", m->r->ident.type);
     retourcodes_literal(&m->r->findings, codes, sizeof(codes));
     const char *std = m->r->ident.standard ? iwmo_standard_name(m->r->ident.standard) : NULL;
+    char ids[24];
+    int rc = z && fj && id_reserve(d, 0, id) == 0 ? 0 : -1;
+    snprintf(ids, sizeof(ids), "%lld", *id);
     const char *p[] = {m->claim, m->original_name, (const char *)m->sha256, size, (const char *)z, std,
                        m->r->ident.type ? type : NULL, m->r->ident.release[0] ? m->r->ident.release : NULL,
                        m->direction, m->sender, m->receiver, m->bericht_id, m->bericht_datum, m->verdict,
-                       codes, fj, m->note};
-    int lens[17] = {0, 0, 32, 0, (int)zlen};
-    PGresult *res = z && fj ? db_exec(d,
-        "INSERT INTO messages (claim, original_name, sha256, size, raw, standard, msg_type, release, "
-        "direction, sender, receiver, bericht_id, bericht_datum, verdict, retourcodes, findings, note) "
-        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13::date,$14,$15::text[],$16::jsonb,$17) RETURNING id",
-        17, p, lens, (1u << 2) | (1u << 4)) : NULL;
+                       codes, fj, m->note, ids};
+    int lens[18] = {0, 0, 32, 0, (int)zlen};
+    if (rc == 0)                        /* the id is known: the INSERT can go down the pipeline */
+        rc = db_defer(d,
+            "INSERT INTO messages (claim, original_name, sha256, size, raw, standard, msg_type, release, "
+            "direction, sender, receiver, bericht_id, bericht_datum, verdict, retourcodes, findings, note, id) "
+            "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13::date,$14,$15::text[],$16::jsonb,$17,$18)",
+            18, p, lens, (1u << 2) | (1u << 4));
     free(z);
     free(fj);
-    if (!res)
-        return -1;
-    *id = atoll(PQgetvalue(res, 0, 0));
-    PQclear(res);
-    return 0;
+    return rc;
 }
 
 int state_find_identity(db *d, const char *sender, iwmo_standard s, int type, const char *bericht_id,
@@ -106,9 +130,17 @@ static int client_id(db *d, const char *bsn, const char *key, char *id, size_t n
     char pseudo[40];
     state_pseudonym(key, bsn, pseudo, sizeof(pseudo));
     const char *p[] = {bsn, pseudo};
+    /* Most clients are known: find them without writing a row version; insert only the new. */
     PGresult *r = db_exec(d,
-        "INSERT INTO clients (bsn, pseudonym) VALUES ($1, $2) ON CONFLICT (bsn) DO UPDATE "
-        "SET bsn = EXCLUDED.bsn RETURNING id", 2, p, NULL, 0);
+        "WITH s AS (SELECT id FROM clients WHERE bsn = $1), "
+        "i AS (INSERT INTO clients (bsn, pseudonym) SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM s) "
+        "ON CONFLICT (bsn) DO NOTHING RETURNING id) "
+        "SELECT id FROM s UNION ALL SELECT id FROM i", 2, p, NULL, 0);
+    if (r && PQntuples(r) == 0) {       /* inserted by another process meanwhile */
+        PQclear(r);
+        r = db_exec(d, "INSERT INTO clients (bsn, pseudonym) VALUES ($1, $2) ON CONFLICT (bsn) DO UPDATE "
+                       "SET bsn = EXCLUDED.bsn RETURNING id", 2, p, NULL, 0);
+    }
     if (!r)
         return -1;
     snprintf(id, n, "%s", PQgetvalue(r, 0, 0));
@@ -270,10 +302,9 @@ int state_insert_delivery(db *d, long long message_id, const char *kind, int ret
 
 int state_next_retour_id(db *d, char *out, size_t n)
 {
-    PGresult *r = db_exec(d, "SELECT nextval('retour_identificatie_seq')", 0, NULL, NULL, 0);
-    if (!r)
+    long long v;
+    if (id_reserve(d, 1, &v) < 0)
         return -1;
-    snprintf(out, n, "R%011lld", atoll(PQgetvalue(r, 0, 0)));
-    PQclear(r);
+    snprintf(out, n, "R%011lld", v);
     return 0;
 }
