@@ -35,6 +35,7 @@ static void set_err(db *d, const char *what)
 struct db_stmt {
     unsigned long hash;
     char *sql;
+    const char *seen;           /* the caller's pointer to the text last time (usually a literal) */
     char name[16];
 };
 
@@ -56,12 +57,18 @@ static void forget_statements(db *d)
 }
 
 /* The prepared name for sql, or NULL when it was not prepared yet. */
+/* Most texts are string literals: the same pointer again is found without hashing the text. */
 static const char *cached(db *d, const char *sql)
 {
+    for (int i = 0; i < d->nstmts; i++)
+        if (d->stmts[i].seen == sql && strcmp(d->stmts[i].sql, sql) == 0)
+            return d->stmts[i].name;
     unsigned long h = text_hash(sql);
     for (int i = 0; i < d->nstmts; i++)
-        if (d->stmts[i].hash == h && strcmp(d->stmts[i].sql, sql) == 0)
+        if (d->stmts[i].hash == h && strcmp(d->stmts[i].sql, sql) == 0) {
+            d->stmts[i].seen = sql;
             return d->stmts[i].name;
+        }
     return NULL;
 }
 
@@ -84,6 +91,7 @@ static const char *statement(db *d, const char *sql, int n)
     if (!ok || !(s->sql = strdup(sql)))
         return NULL;                    /* e.g. a syntax error: the unnamed run reports it */
     s->hash = h;
+    s->seen = sql;
     d->nstmts++;
     return s->name;
 }
