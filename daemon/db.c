@@ -111,6 +111,8 @@ int db_open(db *d, const char *dsn)
 
 void db_close(db *d)
 {
+    if (d->after_rollback)
+        d->after_rollback(d);
     if (d->conn) {
         db_flush(d);
         PQfinish(d->conn);
@@ -348,6 +350,8 @@ int db_begin(db *d)
 /* With deferred statements pending, COMMIT goes down the same pipeline: one round trip. */
 int db_commit(db *d)
 {
+    if (d->before_commit && d->before_commit(d) < 0)
+        return -1;
     if (d->pending && db_defer(d, "COMMIT", 0, NULL, NULL, 0) < 0)
         return -1;
     if (d->pending)
@@ -357,6 +361,8 @@ int db_commit(db *d)
 
 void db_rollback(db *d)
 {
+    if (d->after_rollback)
+        d->after_rollback(d);
     db_flush(d);
     PGresult *r = PQexec(d->conn, "ROLLBACK");
     PQclear(r);

@@ -12,7 +12,7 @@
 struct db_stmt;
 struct sealbox_ring;
 
-typedef struct {
+typedef struct db_handle {
     PGconn *conn;
     char err[512];
     int defer;                  /* db_defer may pipeline (set by the spine inside its transaction) */
@@ -21,6 +21,11 @@ typedef struct {
     int nstmts;
     const struct sealbox_ring *ring;   /* keys for the stored message bytes (stored.h); NULL: none */
     struct { long long next, last; } ids[2];  /* reserved id blocks (state.c, id_reserve) */
+    /* Rows a module holds back until the transaction ends (events.c): written by
+     * before_commit just before COMMIT, dropped by after_rollback (and at close). */
+    void *held;
+    int (*before_commit)(struct db_handle *);
+    void (*after_rollback)(struct db_handle *);
 } db;
 
 int db_open(db *d, const char *dsn);             /* 0 or -1 with d->err */

@@ -29,6 +29,7 @@
 #define PUBLISH_BATCH 5000              /* rows per read; the plan reads all pending rows after the key */
 #define PUBLISH_BATCH_TEXT "5000"
 #define SEND_HWM 100000
+#define EVENT_ROWS_PER_STATEMENT 1000   /* events written by one statement at most */
 
 /* ---- writing events ----------------------------------------------------- */
 
@@ -68,8 +69,54 @@ static int events_record_rows(db *d, json_t *rows)
     return rc;
 }
 
+/* ---- events held until COMMIT ---------------------------------------------
+ * Inside the spine's transaction (d->defer) an event is not written at once
+ * but kept in d->held and written with the others of the transaction by one
+ * statement just before COMMIT (events_record_rows keeps their order), so a
+ * batch of messages costs one events statement instead of two per message.
+ */
+
+static void held_drop(db *d)
+{
+    json_decref((json_t *)d->held);
+    d->held = NULL;
+}
+
+static int held_write(db *d)
+{
+    json_t *rows = d->held;
+    int rc = 0;
+    size_t n = json_array_size(rows);
+    for (size_t from = 0; rows && from < n && rc == 0; from += EVENT_ROWS_PER_STATEMENT) {
+        json_t *part = json_array();
+        for (size_t i = from; i < n && i < from + EVENT_ROWS_PER_STATEMENT; i++)
+            json_array_append(part, json_array_get(rows, i));
+        rc = events_record_rows(d, part);
+        json_decref(part);
+    }
+    held_drop(d);
+    return rc;
+}
+
+static int hold(db *d, const char *topic, json_t *body)
+{
+    if (!d->held) {
+        d->held = json_array();
+        d->before_commit = held_write;
+        d->after_rollback = held_drop;
+    }
+    json_t *row = json_pack("{s:s, s:O}", "topic", topic, "body", body);
+    if (!d->held || !row || json_array_append_new((json_t *)d->held, row) < 0) {
+        snprintf(d->err, sizeof(d->err), "out of memory for the event %s", topic);
+        return -1;
+    }
+    return 0;
+}
+
 static int record_json(db *d, const char *topic, json_t *body)
 {
+    if (d->defer)
+        return hold(d, topic, body);
     char *s = json_dumps(body, JSON_COMPACT);
     int rc = s ? events_record(d, topic, s) : -1;
     if (!s)
@@ -251,8 +298,6 @@ struct decl_ctx {
     char topic[64];
 };
 
-#define EVENT_ROWS_PER_STATEMENT 1000
-
 static int flush_rows(struct decl_ctx *c)
 {
     int rc = json_array_size(c->rows) ? events_record_rows(c->d, c->rows) : 0;
@@ -305,7 +350,8 @@ static int record_prestaties(db *d, const events_message *m)
 {
     xmlNodePtr decl = xu_child(xmlDocGetRootElement(m->r->doc), "Declaratie");
     struct decl_ctx c = {d, m, whole_message_codes(m->r, decl), json_array(), ""};
-    int rc = 0;
+    /* Thousands of them: written as they come, 1,000 a statement, after the events held so far. */
+    int rc = d->held ? held_write(d) : 0;
     for (xmlNodePtr cl = xu_first_desc(decl, "Client"); cl && rc == 0; cl = xu_next(cl, "Client"))
         for (xmlNodePtr p = xu_first_desc(cl, "Prestatie"); p && rc == 0; p = xu_next(p, "Prestatie"))
             rc = record_prestatie(&c, decl, cl, p);
