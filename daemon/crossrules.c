@@ -36,29 +36,18 @@
 #include "xmlutil.h"
 
 /*
- * A read the rules make, recorded on a dry pass over them (every read answered
- * "found", no finding added) and then answered by one round trip for all of
- * them (db_exec_many). A read the dry pass did not foresee runs on its own.
+ * The reads the rules make are first collected by a dry pass over them (every
+ * read answered "found", no finding added) and answered together in one round
+ * trip (db_ahead_*); the real pass then finds its answers there. A read the
+ * dry pass did not foresee is asked on its own.
  */
-#define PREFETCH_MAX 48
-#define PREFETCH_PARAMS 10
-
-typedef struct {
-    const char *sql;
-    int n;
-    char *p[PREFETCH_PARAMS];       /* copies; NULL = SQL NULL */
-    int found;
-} prefetched;
-
 /* The message being judged: who is gemeente and who aanbieder, and the client. */
 typedef struct {
     db *d;
     iwmo_result *r;
     const char *standard;           /* "iwmo" or "ijw" */
     char gemeente[16], aanbieder[16], bsn[16];
-    int dry;                        /* 1: record the reads only */
-    prefetched pf[PREFETCH_MAX];
-    int npf;
+    int dry;                        /* 1: register the reads only */
 } xctx;
 
 /* One StartProduct or StopProduct: its logical key and StatusAanlevering. */
@@ -73,43 +62,13 @@ static const char *opt(const char *s)
     return s[0] ? s : NULL;
 }
 
-static int same_params(const prefetched *f, const char *sql, int n, const char *const *p)
-{
-    if (f->sql != sql || f->n != n)
-        return 0;
-    for (int i = 0; i < n; i++)
-        if (!f->p[i] != !p[i] || (p[i] && strcmp(f->p[i], p[i]) != 0))
-            return 0;
-    return 1;
-}
-
-static void remember(xctx *x, const char *sql, int n, const char *const *p)
-{
-    if (x->npf >= PREFETCH_MAX || n > PREFETCH_PARAMS)
-        return;
-    for (int i = 0; i < x->npf; i++)
-        if (same_params(&x->pf[i], sql, n, p))
-            return;
-    prefetched *f = &x->pf[x->npf];
-    memset(f, 0, sizeof(*f));
-    f->sql = sql;
-    f->n = n;
-    f->found = -1;
-    for (int i = 0; i < n; i++)
-        f->p[i] = p[i] ? strdup(p[i]) : NULL;
-    x->npf++;
-}
-
 /* 1 when the query returns a row, 0 when not, -1 on a database error. */
 static int exists(xctx *x, const char *sql, int n, const char *const *p)
 {
     if (x->dry) {
-        remember(x, sql, n, p);
+        db_ahead_add(x->d, sql, n, p);
         return 1;
     }
-    for (int i = 0; i < x->npf; i++)
-        if (x->pf[i].found >= 0 && same_params(&x->pf[i], sql, n, p))
-            return x->pf[i].found;
     PGresult *res = db_exec(x->d, sql, n, p, NULL, 0);
     if (!res)
         return -1;
@@ -123,30 +82,6 @@ static int absent(xctx *x, const char *sql, int n, const char *const *p)
 {
     int found = exists(x, sql, n, p);
     return found < 0 ? -1 : !found;
-}
-
-/* Answer every recorded read in one round trip. 0 or -1 (database error). */
-static int prefetch_answer(xctx *x)
-{
-    db_query q[PREFETCH_MAX];
-    PGresult *res[PREFETCH_MAX];
-    for (int i = 0; i < x->npf; i++)
-        q[i] = (db_query){x->pf[i].sql, x->pf[i].n, (const char *const *)x->pf[i].p};
-    if (x->npf && db_exec_many(x->d, x->npf, q, res) < 0)
-        return -1;
-    for (int i = 0; i < x->npf; i++) {
-        x->pf[i].found = PQntuples(res[i]) > 0;
-        PQclear(res[i]);
-    }
-    return 0;
-}
-
-static void prefetch_free(xctx *x)
-{
-    for (int i = 0; i < x->npf; i++)
-        for (int k = 0; k < x->pf[i].n; k++)
-            free(x->pf[i].p[k]);
-    x->npf = 0;
 }
 
 /* Add the finding when cond is 1 (not on the dry pass); pass -1 (database error) through. */
@@ -406,6 +341,35 @@ static int technically_rejected(const iwmo_result *r)
     return 0;
 }
 
+/* The gemeente, aanbieder and client of a 301, 305 or 307 worth judging; 0 when there is none. */
+static int judged_regiebericht(db *d, iwmo_result *r, xctx *x, xmlNodePtr *client)
+{
+    int type = r->ident.type;
+    if (!r->doc || technically_rejected(r) || (type != 301 && type != 305 && type != 307))
+        return 0;
+    xmlNodePtr root = xmlDocGetRootElement(r->doc);
+    xmlNodePtr header = xu_child(root, "Header");
+    *client = xu_child(root, "Client");
+    if (!*client)
+        return 0;
+    *x = (xctx){.d = d, .r = r, .standard = iwmo_standard_name(r->ident.standard)};
+    /* A 301 goes from gemeente to aanbieder; a 305 or 307 the other way. */
+    xu_text(header, type == 301 ? "Afzender" : "Ontvanger", x->gemeente, sizeof(x->gemeente));
+    xu_text(header, type == 301 ? "Ontvanger" : "Afzender", x->aanbieder, sizeof(x->aanbieder));
+    xu_text(*client, "Bsn", x->bsn, sizeof(x->bsn));
+    return 1;
+}
+
+void cross_rules_read_ahead(db *d, iwmo_result *r)
+{
+    xctx x;
+    xmlNodePtr client;
+    if (!judged_regiebericht(d, r, &x, &client))
+        return;
+    x.dry = 1;
+    judge(&x, client, r->ident.type);
+}
+
 int cross_rules_check(db *d, iwmo_result *r, const char *pseudonym_key)
 {
     int type = r->ident.type;
@@ -415,24 +379,17 @@ int cross_rules_check(db *d, iwmo_result *r, const char *pseudonym_key)
         return declaratie_check(d, r, pseudonym_key);
     if (type == 315 || type == 317 || type == 319)
         return verzoek_check(d, r, pseudonym_key);
-    if (type != 301 && type != 305 && type != 307)
+    xctx x;
+    xmlNodePtr client;
+    if (!judged_regiebericht(d, r, &x, &client))
         return 0;
-    xmlNodePtr root = xmlDocGetRootElement(r->doc);
-    xmlNodePtr header = xu_child(root, "Header");
-    xmlNodePtr client = xu_child(root, "Client");
-    if (!client)
-        return 0;
-    xctx x = {.d = d, .r = r, .standard = iwmo_standard_name(r->ident.standard)};
-    /* A 301 goes from gemeente to aanbieder; a 305 or 307 the other way. */
-    xu_text(header, type == 301 ? "Afzender" : "Ontvanger", x.gemeente, sizeof(x.gemeente));
-    xu_text(header, type == 301 ? "Ontvanger" : "Afzender", x.aanbieder, sizeof(x.aanbieder));
-    xu_text(client, "Bsn", x.bsn, sizeof(x.bsn));
+    int mark = db_ahead_count(d);       /* what the batch read ahead stays; this message's own goes */
     x.dry = 1;
     judge(&x, client, type);
     x.dry = 0;
-    int rc = prefetch_answer(&x);
+    int rc = db_ahead_run(d);
     if (rc == 0)
         rc = judge(&x, client, type);
-    prefetch_free(&x);
+    db_ahead_truncate(d, mark);
     return rc;
 }

@@ -11,6 +11,9 @@
 #include "db.h"
 #include "iwmo.h"
 
+/* Register the reads a 301, 305 or 307 will make as reads ahead (db_ahead_add). */
+void cross_rules_read_ahead(db *d, iwmo_result *r);
+
 /* Runs inside the message's transaction. Returns 0, or -1 on a database error (d->err). */
 int cross_rules_check(db *d, iwmo_result *r, const char *pseudonym_key);
 

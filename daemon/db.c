@@ -39,6 +39,22 @@ struct db_stmt {
     char name[16];
 };
 
+/* Reads answered ahead (db_ahead_*). */
+#define AHEAD_PARAMS 12
+
+struct ahead_read {
+    const char *sql;
+    int n;
+    char *p[AHEAD_PARAMS];      /* copies; NULL = SQL NULL */
+    PGresult *res;              /* NULL until db_ahead_run */
+};
+
+struct db_ahead {
+    struct ahead_read *r;
+    int count, cap;
+    int from;                   /* lookups consider r[from..count) (db_ahead_scope) */
+};
+
 static unsigned long text_hash(const char *s)
 {
     unsigned long h = 1469598103934665603UL;
@@ -111,6 +127,11 @@ int db_open(db *d, const char *dsn)
 
 void db_close(db *d)
 {
+    db_ahead_clear(d);
+    if (d->ahead)
+        free(d->ahead->r);
+    free(d->ahead);
+    d->ahead = NULL;
     if (d->after_rollback)
         d->after_rollback(d);
     if (d->conn) {
@@ -312,9 +333,115 @@ int db_exec_many(db *d, int count, const db_query *q, PGresult **res)
     return rc;
 }
 
+/* ---- reads answered ahead ------------------------------------------------- */
+
+static int same_read(const struct ahead_read *a, const char *sql, int n, const char *const *p)
+{
+    if (a->sql != sql || a->n != n)
+        return 0;
+    for (int i = 0; i < n; i++)
+        if (!a->p[i] != !p[i] || (p[i] && strcmp(a->p[i], p[i]) != 0))
+            return 0;
+    return 1;
+}
+
+static struct ahead_read *ahead_find(const db *d, const char *sql, int n, const char *const *p)
+{
+    for (int i = d->ahead ? d->ahead->from : 0; d->ahead && i < d->ahead->count; i++)
+        if (same_read(&d->ahead->r[i], sql, n, p))
+            return &d->ahead->r[i];
+    return NULL;
+}
+
+void db_ahead_add(db *d, const char *sql, int n, const char *const *params)
+{
+    if (n > AHEAD_PARAMS || ahead_find(d, sql, n, params))
+        return;
+    if (!d->ahead && !(d->ahead = calloc(1, sizeof(*d->ahead))))
+        return;
+    struct db_ahead *a = d->ahead;
+    if (a->count == a->cap) {
+        int cap = a->cap ? a->cap * 2 : 64;
+        struct ahead_read *nr = realloc(a->r, (size_t)cap * sizeof(*nr));
+        if (!nr)
+            return;                     /* not read ahead: asked when needed */
+        a->r = nr;
+        a->cap = cap;
+    }
+    struct ahead_read *e = &a->r[a->count++];
+    memset(e, 0, sizeof(*e));
+    e->sql = sql;
+    e->n = n;
+    for (int i = 0; i < n; i++)
+        e->p[i] = params[i] ? strdup(params[i]) : NULL;
+}
+
+int db_ahead_run(db *d)
+{
+    struct db_ahead *a = d->ahead;
+    if (!a || !a->count)
+        return 0;
+    db_query *q = calloc((size_t)a->count, sizeof(*q));
+    PGresult **res = calloc((size_t)a->count, sizeof(*res));
+    int k = 0, rc = q && res ? 0 : -1;
+    for (int i = 0; rc == 0 && i < a->count; i++)
+        if (!a->r[i].res)
+            q[k++] = (db_query){a->r[i].sql, a->r[i].n, (const char *const *)a->r[i].p};
+    if (rc == 0 && k)
+        rc = db_exec_many(d, k, q, res);
+    for (int i = 0, j = 0; rc == 0 && i < a->count; i++)
+        if (!a->r[i].res)
+            a->r[i].res = res[j++];
+    if (rc < 0 && !(q && res))
+        snprintf(d->err, sizeof(d->err), "out of memory for the reads ahead");
+    free(q);
+    free(res);
+    return rc;
+}
+
+void db_ahead_truncate(db *d, int count)
+{
+    struct db_ahead *a = d->ahead;
+    for (int i = count; a && i < a->count; i++) {
+        for (int k = 0; k < a->r[i].n; k++)
+            free(a->r[i].p[k]);
+        PQclear(a->r[i].res);
+    }
+    if (a && count < a->count)
+        a->count = count;
+    if (a && a->from > a->count)
+        a->from = a->count;
+}
+
+void db_ahead_scope(db *d, int from)
+{
+    if (d->ahead)
+        d->ahead->from = from < d->ahead->count ? from : d->ahead->count;
+}
+
+void db_ahead_clear(db *d)
+{
+    db_ahead_truncate(d, 0);
+}
+
+int db_ahead_count(const db *d)
+{
+    return d->ahead ? d->ahead->count : 0;
+}
+
+/* A copy of the answer read ahead for this read, or NULL. */
+static PGresult *ahead_answer(const db *d, const char *sql, int n, const char *const *params)
+{
+    const struct ahead_read *e = ahead_find(d, sql, n, params);
+    return e && e->res ? PQcopyResult(e->res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES) : NULL;
+}
+
 PGresult *db_exec(db *d, const char *sql, int n, const char *const *params,
                   const int *lens, unsigned binary_mask)
 {
+    PGresult *known = !lens && !binary_mask && db_ahead_count(d) ? ahead_answer(d, sql, n, params) : NULL;
+    if (known)
+        return known;
     if (db_flush(d) < 0)
         return NULL;
     int formats[32] = {0};
@@ -350,6 +477,7 @@ int db_begin(db *d)
 /* With deferred statements pending, COMMIT goes down the same pipeline: one round trip. */
 int db_commit(db *d)
 {
+    db_ahead_clear(d);
     if (d->before_commit && d->before_commit(d) < 0)
         return -1;
     if (d->pending && db_defer(d, "COMMIT", 0, NULL, NULL, 0) < 0)
@@ -361,6 +489,7 @@ int db_commit(db *d)
 
 void db_rollback(db *d)
 {
+    db_ahead_clear(d);
     if (d->after_rollback)
         d->after_rollback(d);
     db_flush(d);

@@ -23,6 +23,7 @@ typedef struct db_handle {
     struct { long long next, last; } ids[2];  /* reserved id blocks (state.c, id_reserve) */
     /* Rows a module holds back until the transaction ends (events.c): written by
      * before_commit just before COMMIT, dropped by after_rollback (and at close). */
+    struct db_ahead *ahead;             /* reads answered ahead (db_ahead_*), NULL: none */
     void *held;
     int (*before_commit)(struct db_handle *);
     void (*after_rollback)(struct db_handle *);
@@ -78,5 +79,21 @@ typedef struct {
  * result (caller PQclear()s). 0, or -1 with d->err and every res[i] NULL.
  */
 int db_exec_many(db *d, int count, const db_query *q, PGresult **res);
+
+/*
+ * Reads answered ahead. db_ahead_add registers a read (text parameters);
+ * db_ahead_run answers every registered one in one round trip; from then on
+ * db_exec of the same text with the same parameters returns a copy of that
+ * answer without asking the server. The caller guarantees that nothing
+ * written in between can change those answers, and clears them
+ * (db_ahead_clear; db_commit and db_rollback do it too).
+ */
+void db_ahead_add(db *d, const char *sql, int n, const char *const *params);
+int db_ahead_run(db *d);
+void db_ahead_clear(db *d);
+int db_ahead_count(const db *d);
+void db_ahead_truncate(db *d, int count);         /* forget the reads added after the first count */
+/* Lookups (and de-duplication) consider only the reads added from index from on. */
+void db_ahead_scope(db *d, int from);
 
 #endif

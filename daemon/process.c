@@ -60,6 +60,7 @@ typedef struct {
     char staged[512];           /* outgoing/<claim>@<file>, "" when nothing was staged */
     char deliver_as[256];       /* its name in the outbox */
     int live;                   /* checked, goes through the batch's transaction */
+    int read_ahead;             /* its reads were answered before the batch (read_ahead) */
     dsig_verdict signature;     /* dsig.c: DSIG_OK, or DSIG_ABSENT when unsigned or not verified */
 } work;
 
@@ -616,6 +617,64 @@ static void finish_batch(daemon_ctx *x, work *ws, size_t n, proc_status *st)
     queue_sync_dir(x->q.active);
 }
 
+/* ---- reads ahead for a batch ------------------------------------------- */
+
+/* The client's BSN of a checked message, "" when it has none. */
+static const char *work_bsn(const work *w, char *buf, size_t n)
+{
+    xmlNodePtr root = w->r.doc ? xmlDocGetRootElement(w->r.doc) : NULL;
+    return xu_text(root ? xu_child(root, "Client") : NULL, "Bsn", buf, n);
+}
+
+/* An inbound start or stop whose rules and identity check read the database. */
+static int reads_ahead(const work *w)
+{
+    return w->live && !w->verdict && !strcmp(w->direction, "in") && w->r.ident.msgtype &&
+           !w->r.ident.msgtype->is_retour && (w->r.ident.type == 305 || w->r.ident.type == 307);
+}
+
+/* No earlier message of the batch names this client or uses this identification. */
+static int first_in_batch(const work *ws, size_t i, const char *bsn)
+{
+    char other[16];
+    for (size_t k = 0; k < i; k++) {
+        if (!ws[k].live)
+            continue;
+        if (*bsn && !strcmp(work_bsn(&ws[k], other, sizeof(other)), bsn))
+            return 0;
+        if (!strcmp(ws[k].sender, ws[i].sender) && !strcmp(ws[k].bericht_id, ws[i].bericht_id))
+            return 0;
+    }
+    return 1;
+}
+
+/*
+ * The reads of the batch's starts and stops in one round trip before any of
+ * them is judged. That is only right when nothing the batch writes before a
+ * message can change its answers: the reads are per client and per
+ * identification, so a message is read ahead only when no earlier message of
+ * the batch names its client or its identification, and none is when the
+ * batch holds a 301 (a first toewijzing changes what TR019 assumes). The
+ * others read for themselves, and never see these answers (db_ahead_scope).
+ */
+static void read_ahead(daemon_ctx *x, work *ws, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ws[i].live && ws[i].r.ident.type == 301)
+            return;
+    char bsn[16];
+    for (size_t i = 0; i < n; i++) {
+        if (!reads_ahead(&ws[i]) || !first_in_batch(ws, i, work_bsn(&ws[i], bsn, sizeof(bsn))))
+            continue;
+        ws[i].read_ahead = 1;
+        state_read_ahead(&x->d, ws[i].sender, ws[i].r.ident.standard, ws[i].r.ident.type, ws[i].bericht_id,
+                         ws[i].sha, bsn);
+        cross_rules_read_ahead(&x->d, &ws[i].r);
+    }
+    if (db_ahead_run(&x->d) < 0)        /* the transaction fails on its next statement anyway */
+        db_ahead_clear(&x->d);
+}
+
 void process_batch(daemon_ctx *x, char *const *claims, size_t n, proc_status *st)
 {
     struct timespec t0;
@@ -652,9 +711,13 @@ void process_batch(daemon_ctx *x, char *const *claims, size_t n, proc_status *st
 
     x->d.defer = 1;                     /* writes whose results are not needed go down one pipeline */
     int ok = db_begin(&x->d) == 0;
+    if (ok && live > 1)
+        read_ahead(x, ws, n);
     for (size_t i = 0; ok && i < n; i++)
-        if (ws[i].live)
+        if (ws[i].live) {
+            db_ahead_scope(&x->d, ws[i].read_ahead ? 0 : db_ahead_count(&x->d));
             ok = transact(x, &ws[i]) == 0;
+        }
     if (ok)
         ok = sync_staged(x, ws, n) == 0;
     if (ok) {

@@ -96,23 +96,48 @@ int state_insert_message(db *d, const message_row *m, long long *id)
     return rc;
 }
 
+/* One address each: a read ahead is found again by its text's address (db_ahead_add). */
+static const char IDENTITY_SQL[] =
+    "SELECT bool_or(sha256 = decode($5, 'hex')) FROM messages WHERE sender = $1 AND standard = $2 "
+    "AND msg_type = $3 AND bericht_id = $4 AND verdict IN ('accepted', 'rejected', 'sent', 'recorded') "
+    "HAVING count(*) > 0";
+static const char CLIENT_SQL[] = "SELECT id FROM clients WHERE bsn = $1";
+
+/* The TR056 lookup's parameters: $5 is the sha256 in hex (text, so it can be read ahead). */
+static void identity_params(const char *sender, iwmo_standard s, int type, const char *bericht_id,
+                            const unsigned char *sha256, char t[16], char hex[65], const char *p[5])
+{
+    snprintf(t, 16, "%d", type);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", sha256[i]);
+    const char *v[] = {sender, iwmo_standard_name(s), t, bericht_id, hex};
+    memcpy(p, v, sizeof(v));
+}
+
 int state_find_identity(db *d, const char *sender, iwmo_standard s, int type, const char *bericht_id,
                         const unsigned char *sha256, int *same_content)
 {
-    char t[16];
-    snprintf(t, sizeof(t), "%d", type);
-    const char *p[] = {sender, iwmo_standard_name(s), t, bericht_id, (const char *)sha256};
-    int lens[5] = {0, 0, 0, 0, 32};
-    PGresult *r = db_exec(d,
-        "SELECT bool_or(sha256 = $5) FROM messages WHERE sender = $1 AND standard = $2 "
-        "AND msg_type = $3 AND bericht_id = $4 AND verdict IN ('accepted', 'rejected', 'sent', 'recorded') "
-        "HAVING count(*) > 0", 5, p, lens, 1u << 4);
+    char t[16], hex[65];
+    const char *p[5];
+    identity_params(sender, s, type, bericht_id, sha256, t, hex, p);
+    PGresult *r = db_exec(d, IDENTITY_SQL, 5, p, NULL, 0);
     if (!r)
         return -1;
     int found = PQntuples(r) > 0;
     *same_content = found && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
     PQclear(r);
     return found;
+}
+
+void state_read_ahead(db *d, const char *sender, iwmo_standard s, int type, const char *bericht_id,
+                      const unsigned char *sha256, const char *bsn)
+{
+    char t[16], hex[65];
+    const char *p[5];
+    identity_params(sender, s, type, bericht_id, sha256, t, hex, p);
+    db_ahead_add(d, IDENTITY_SQL, 5, p);
+    if (bsn && *bsn)
+        db_ahead_add(d, CLIENT_SQL, 1, &bsn);
 }
 
 void state_pseudonym(const char *key, const char *bsn, char *out, size_t n)
@@ -130,8 +155,15 @@ static int client_id(db *d, const char *bsn, const char *key, char *id, size_t n
     char pseudo[40];
     state_pseudonym(key, bsn, pseudo, sizeof(pseudo));
     const char *p[] = {bsn, pseudo};
-    /* Most clients are known: find them without writing a row version; insert only the new. */
-    PGresult *r = db_exec(d,
+    /* Most clients are known: found (often read ahead) without writing a row version. */
+    PGresult *r = db_exec(d, CLIENT_SQL, 1, p, NULL, 0);
+    if (r && PQntuples(r) > 0) {
+        snprintf(id, n, "%s", PQgetvalue(r, 0, 0));
+        PQclear(r);
+        return 0;
+    }
+    PQclear(r);
+    r = db_exec(d,
         "WITH s AS (SELECT id FROM clients WHERE bsn = $1), "
         "i AS (INSERT INTO clients (bsn, pseudonym) SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM s) "
         "ON CONFLICT (bsn) DO NOTHING RETURNING id) "

@@ -31,6 +31,10 @@ int state_insert_message(db *d, const message_row *m, long long *id);
 int state_find_identity(db *d, const char *sender, iwmo_standard s, int type, const char *bericht_id,
                         const unsigned char *sha256, int *same_content);
 
+/* Register the TR056 lookup and the client's id as reads ahead (db_ahead_add); bsn may be NULL. */
+void state_read_ahead(db *d, const char *sender, iwmo_standard s, int type, const char *bericht_id,
+                      const unsigned char *sha256, const char *bsn);
+
 /* Apply an accepted (or sent) message's effects: 301 toewijzingen, 305 starts, 307 stops, 302 answers. */
 int state_apply(db *d, long long message_id, const iwmo_result *r, const char *pseudonym_key);
 

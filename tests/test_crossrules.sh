@@ -35,7 +35,8 @@ YAML
   sql "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public;" >/dev/null
   "$BIN/iwmoctl" migrate --config "$E/iwmod.yaml" >/dev/null || echo "$E: migrate failed" >>"$T/errors"
 }
-run() {  # run FILE NAME: deliver one message and let iwmod process it
+run() {  # run FILE NAME: deliver one message and let iwmod process it (with HOLD set: only keep it there)
+  [ -z "${HOLD:-}" ] || { cp "$1" "$HOLD/$2"; return; }
   cp "$1" "$E/inbox/.$2" && mv "$E/inbox/.$2" "$E/inbox/$2"
   "$BIN/iwmod" --config "$E/iwmod.yaml" --once 2>>"$E/log" || echo "$E: iwmod --once exited $?" >>"$T/errors"
 }
@@ -210,6 +211,61 @@ for std in iwmo ijw; do
   rejected "$S TR332 fail: numbers reused for other products" a-swapped.xml ToegewezenProduct "9332 9332"
   check "$S: toewijzing kept its client" same "$(sql "SELECT count(*) FROM toewijzingen t JOIN clients c ON c.id = t.client_id WHERE c.bsn = '$BSN'")" 2
   check "$S: toewijzing kept its product" same "$(sql "SELECT product_code FROM toewijzingen WHERE toewijzing_nummer = '$NR1'")" "$CODE1"
+done
+
+# ---- one batch answers as one message at a time ----------------------------------
+# The spine reads a batch's answers ahead (process.c, read_ahead): a stop after its
+# start, a repeated key, an exact re-delivery and a reused identification, all in one
+# batch, must end exactly as when each file is processed on its own.
+batch_messages() {  # the messages, kept in $HOLD in their order
+  N=500
+  # Seven fillers first: a new process takes batches of 1, 2, 4 and then 8 (slow start,
+  # iwmod.c), so the eight messages under test share one batch.
+  for k in 1 2 3 4 5 6 7; do start "a$k-filler.xml" "$NR2" "2026-0$k-01" 1 "$OTHER_BSN"; done
+  start b1-start.xml "$NR1" "$B1" 1
+  start b2-other.xml "$NR2" "$B2" 1 "$OTHER_BSN"
+  stop b3-stop.xml "$NR1" "$B1" 2026-09-30 "$DEF" 1
+  start b4-again.xml "$NR1" "$B1" 1
+  cp "$HOLD/b1-start.xml" "$HOLD/b5-redelivered.xml"
+  sed "s/$B1/$B9/" "$HOLD/b1-start.xml" >"$HOLD/b6-reused-id.xml"
+  start b7-start2.xml "$NR2" "$B2" 1
+  stop b8-stop-deleted.xml "$NR1" "$B1" 2026-09-30 "$DEF" 3
+}
+outcome() {  # one line per message: name, verdict, retourcodes
+  sql "SELECT original_name || ' ' || verdict || ' ' || coalesce(array_to_string(retourcodes, ','), '-')
+       FROM messages WHERE original_name LIKE 'b%' ORDER BY original_name"
+}
+for std in iwmo ijw; do
+  use_std "$std"
+  B1=2026-03-09; B2=2026-07-15; B9=2026-04-01
+  for mode in single batch; do
+    new_env "$S-$mode" gemeente
+    toewijzing t301.xml
+    HOLD="$T/$S-$mode-held"; mkdir -p "$HOLD"
+    batch_messages
+    i=0
+    for f in $(ls "$HOLD"); do
+      i=$((i + 1))
+      if [ $mode = single ]; then
+        HOLD="" run "$HOLD/$f" "$f"
+      else
+        cp "$HOLD/$f" "$E/inbox/.$f" && touch -d "@$((1700000000 + i))" "$E/inbox/.$f" && mv "$E/inbox/.$f" "$E/inbox/$f"
+      fi
+    done
+    HOLD=""
+    [ $mode = single ] || "$BIN/iwmod" --config "$E/iwmod.yaml" --once 2>>"$E/log" ||
+      echo "$E: iwmod --once exited $?" >>"$T/errors"
+    outcome >"$T/$S-$mode.outcome"
+  done
+  check "$S batch: eight messages recorded" same "$(wc -l <"$T/$S-batch.outcome")" 8
+  check "$S batch: the eight went through one transaction" \
+    same "$(sql "SELECT count(DISTINCT xmin::text) FROM messages WHERE original_name LIKE 'b%'")" 1
+  check "$S batch: same verdicts and codes as one at a time" diff "$T/$S-single.outcome" "$T/$S-batch.outcome"
+  check "$S batch: the stop after its start in the same batch is accepted" \
+    grep -q "^b3-stop.xml accepted" "$T/$S-batch.outcome"
+  check "$S batch: the repeated start is refused (TR074)" grep -q "^b4-again.xml rejected 9074" "$T/$S-batch.outcome"
+  check "$S batch: the re-delivery is a duplicate (TR056)" grep -q "^b5-redelivered.xml duplicate" "$T/$S-batch.outcome"
+  check "$S batch: the reused identification is refused (9056)" grep -q "^b6-reused-id.xml rejected 9056" "$T/$S-batch.outcome"
 done
 
 check "every iwmod run exited 0 (no sanitizer report, no database error)" test ! -s "$T/errors"
