@@ -10,11 +10,15 @@
  *   reprocess  put quarantined or corrected files back into the inbox
  *   purge      empty the stored raw bytes of old messages
  *   sign       add an enveloped XML signature to a message
+ * validate and retour run here; the others in iwmoctl-admin (iwmoctl_admin.c).
  *   verify     check a message's XML signature against trusted CAs
  * Exit status 2 is always a usage error.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "cmd.h"
 
 static void usage(FILE *out)
@@ -50,6 +54,47 @@ static void usage(FILE *out)
             "  help     this text\n");
 }
 
+/*
+ * validate and retour are answered here; the commands that need the
+ * database, the bus or the keys run in iwmoctl-admin, which links all of
+ * that. The split keeps this program's start-up to the few libraries a
+ * check needs (libxml2, libzip, jansson): validate is run per file in
+ * scripts, and loading some fifty shared libraries cost more than checking
+ * a small message.
+ */
+static int is_admin_command(const char *cmd)
+{
+    static const char *const admin[] = {"migrate", "events", "report", "status", "show",
+                                        "reprocess", "purge", "sign", "verify"};
+    for (size_t i = 0; i < sizeof(admin) / sizeof(admin[0]); i++)
+        if (strcmp(cmd, admin[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * iwmoctl-admin next to this program (the build tree), else in
+ * ../libexec/iwmod/ from it (an installed tree, wherever its prefix), else
+ * where this build installs it.
+ */
+static int exec_admin(char **argv)
+{
+    static const char *const places[] = {"%s/iwmoctl-admin", "%s/../libexec/iwmod/iwmoctl-admin"};
+    char self[PATH_MAX], path[PATH_MAX + 64];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    char *slash = n > 0 ? (self[n] = '\0', strrchr(self, '/')) : NULL;
+    if (slash)
+        *slash = '\0';
+    for (size_t i = 0; slash && i < sizeof(places) / sizeof(places[0]); i++) {
+        snprintf(path, sizeof(path), places[i], self);
+        if (access(path, X_OK) == 0)
+            execv(path, argv);
+    }
+    execv(IWMOD_ADMIN_PATH, argv);
+    fprintf(stderr, "iwmoctl: cannot run %s: %s\n", IWMOD_ADMIN_PATH, strerror(errno));
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -59,20 +104,10 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "validate") == 0)
         return cmd_validate(argc - 1, argv + 1);
-    if (strcmp(cmd, "migrate") == 0)
-        return cmd_migrate(argc - 1, argv + 1);
-    if (strcmp(cmd, "events") == 0)
-        return cmd_events(argc - 1, argv + 1);
     if (strcmp(cmd, "retour") == 0)
         return cmd_retour(argc - 1, argv + 1);
-    if (strcmp(cmd, "report") == 0)
-        return cmd_report(argc - 1, argv + 1);
-    static const struct { const char *name; int (*fn)(int, char **); } ops[] = {
-        {"status", cmd_status}, {"show", cmd_show}, {"reprocess", cmd_reprocess}, {"purge", cmd_purge},
-        {"sign", cmd_sign}, {"verify", cmd_verify}};
-    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-        if (strcmp(cmd, ops[i].name) == 0)
-            return ops[i].fn(argc - 1, argv + 1);
+    if (is_admin_command(cmd))
+        return exec_admin(argv);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return 0;

@@ -22,7 +22,7 @@ deb=$(ls "$T"/iwmod_*.deb 2>/dev/null | head -n 1)
 check "a .deb was made" test -n "$deb"
 [ -n "$deb" ] || { cat "$T/cpack.log"; echo "$pass passed, $fail failed"; exit 1; }
 dpkg-deb -c "$deb" | awk '{print $NF}' >"$T/files"
-for f in ./usr/sbin/iwmod ./usr/bin/iwmoctl ./usr/share/iwmod/schemas/iwmo/3.2/WMO305.xsd \
+for f in ./usr/sbin/iwmod ./usr/bin/iwmoctl ./usr/libexec/iwmod/iwmoctl-admin ./usr/share/iwmod/schemas/iwmo/3.2/WMO305.xsd \
   ./usr/share/iwmod/schemas/ijw/3.2/JW305.xsd ./usr/lib/systemd/system/iwmod.service \
   ./usr/lib/sysusers.d/iwmod.conf ./usr/lib/tmpfiles.d/iwmod.conf ./usr/share/man/man8/iwmod.8 \
   ./usr/share/man/man8/iwmoctl.8 ./usr/share/man/man5/iwmod.yaml.5 ./etc/iwmod/iwmod.yaml \
@@ -36,5 +36,9 @@ done
 dpkg-deb -e "$deb" "$T/control"
 check "config is a conffile" grep -qx /etc/iwmod/iwmod.yaml "$T/control/conffiles"
 check "postinst creates user and directories" grep -q systemd-sysusers "$T/control/postinst"
+# iwmoctl runs the database commands from the installed place: unpack and ask it for one.
+mkdir -p "$T/root" && dpkg-deb -x "$deb" "$T/root"
+"$T/root/usr/bin/iwmoctl" migrate --help >"$T/admin.out" 2>&1
+check "the installed iwmoctl runs the installed iwmoctl-admin" grep -q "usage: iwmoctl migrate" "$T/admin.out"
 echo "$pass passed, $fail failed"
 test "$fail" -eq 0
