@@ -163,9 +163,20 @@ static int run_batch(daemon_ctx *x, char **claims, size_t n)
     return retry;
 }
 
-/* Process every claim in active/ (left by a crash, or waiting for a retry). 0 = all done. */
+/* Take over the claims of instances that died (their flock is gone) before they finished them. */
+static void adopt_orphans(daemon_ctx *x)
+{
+    long owners;
+    long n = queue_adopt_orphans(&x->q, &owners);
+    if (n > 0)
+        log_msg(LOG_NOTICE, "adopted %ld claim(s) left in %s by %ld instance(s) that no longer run",
+                n, x->q.active_root, owners);
+}
+
+/* Process every claim in our active/ (left by a crash, adopted, or waiting for a retry). 0 = all done. */
 static int drain_active(daemon_ctx *x)
 {
+    adopt_orphans(x);
     size_t n;
     entry *v = list_dir(x->q.active, 0, &n);
     int retry = 0;
@@ -264,6 +275,7 @@ static void close_all(daemon_ctx *x)
     events_close(publisher);
     publisher = NULL;
     contract_close();
+    queue_close(&x->q);
     db_close(&x->d);
     checker_close(&x->chk);
     config_free(&x->cfg);
@@ -321,7 +333,9 @@ static void report_queue(daemon_ctx *x)
     const char *dirs[MQ_COUNT] = {x->q.inbox, x->q.active, x->q.outgoing, x->q.quarantine, x->q.rejected};
     long n[MQ_COUNT];
     for (int i = 0; i < MQ_COUNT; i++)
-        metrics_queue_depth(i, n[i] = count_files(dirs[i], i == MQ_INBOX));
+        n[i] = i == MQ_ACTIVE ? queue_count_claims(x->q.active_root) : count_files(dirs[i], i == MQ_INBOX);
+    for (int i = 0; i < MQ_COUNT; i++)
+        metrics_queue_depth(i, n[i]);
     char last[64];
     metrics_last_message(last, sizeof(last));
     notify_status("%s; queue %ld (inbox %ld, active %ld), quarantine %ld; last: %s%s%s%s%s%s",

@@ -638,7 +638,7 @@ void process_batch(daemon_ctx *x, char *const *claims, size_t n, proc_status *st
         goto out;
 
     x->d.defer = 1;                     /* writes whose results are not needed go down one pipeline */
-    int ok = db_begin(&x->d) == 0;
+    int ok = db_begin(&x->d) == 0 && events_lock_commit_order(&x->d) == 0;
     for (size_t i = 0; ok && i < n; i++)
         if (ws[i].live)
             ok = transact(x, &ws[i]) == 0;

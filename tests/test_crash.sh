@@ -136,7 +136,8 @@ drop_batch() {  # drop_batch DIR ENVDIR: every file of the batch, each by a dot 
 }
 
 count() { find "$1" -maxdepth 1 -type f ! -name '.*' 2>/dev/null | wc -l; }
-pending() { echo $(($(count "$E/inbox") + $(count "$E/queue/active"))); }
+claims() { find "$1/queue/active" -type f ! -name '.*' 2>/dev/null | wc -l; }  # every owner's directory
+pending() { echo $(($(count "$E/inbox") + $(claims "$E"))); }
 
 # ---- the kill loop -------------------------------------------------------
 # The sleeps: a deterministic sequence from CRASH_SEED. A quarter of the kills
@@ -193,7 +194,7 @@ check "every life ended by our SIGKILL" test ! -s "$T/unexpected"
 [ -s "$T/unexpected" ] && head -n 5 "$T/unexpected" && grep -h -B2 -A8 -i 'sanitizer\|error' "$E/log" | head -n 30
 check "at least $KILLS kills" test $kills -ge "$KILLS"
 check "inbox drained" test "$(count "$E/inbox")" -eq 0
-check "queue/active empty" test "$(count "$E/queue/active")" -eq 0
+check "queue/active empty" test "$(claims "$E")" -eq 0
 check "queue/outgoing empty" test "$(count "$E/queue/outgoing")" -eq 0
 check "every file finished exactly once" test "$(($(count "$E/queue/done") + $(count "$E/queue/quarantine" ) \
   - $(find "$E/queue/quarantine" -maxdepth 1 -name '*.reason' ! -name '.*' | wc -l) + $(count "$E/queue/rejected") \
