@@ -115,8 +115,8 @@ static entry *list_dir(const char *dir, int only_acceptable, size_t *n)
 /* Send every committed, unsent event; failures leave them pending for the next try. */
 static void publish_events(daemon_ctx *x)
 {
-    if (!publisher)
-        return;
+    if (!publisher || x->db_fault)
+        return;                         /* the database refuses: they stay pending, no log line per pass */
     long n = events_publish_pending(publisher, &x->d);
     if (n < 0)
         log_msg(LOG_ERR, "events: %s; they stay pending", x->d.err);
@@ -180,7 +180,7 @@ static int drain_active(daemon_ctx *x)
     size_t n;
     entry *v = list_dir(x->q.active, 0, &n);
     int retry = 0;
-    for (size_t i = 0; v && i < n && !stop_requested;) {
+    for (size_t i = 0; v && i < n && !stop_requested && !(retry && x->db_fault);) {
         char *claims[PROCESS_BATCH_MAX];
         size_t k = 0;
         for (; i < n && k < batch_limit; i++)
@@ -202,7 +202,7 @@ static int drain_inbox(daemon_ctx *x)
     entry *v = list_dir(x->q.inbox, 1, &n);
     int retry = 0;
     static char names[PROCESS_BATCH_MAX][512];
-    for (size_t i = 0; v && i < n && !stop_requested;) {
+    for (size_t i = 0; v && i < n && !stop_requested && !(retry && x->db_fault);) {
         char *claims[PROCESS_BATCH_MAX];
         size_t k = 0;
         for (; i < n && k < batch_limit; i++) {
@@ -345,16 +345,26 @@ static void report_queue(daemon_ctx *x)
                   last[0] ? " (" : "", last, last[0] ? ")" : "");
 }
 
-/* Is the database answering? Logs and counts the changes; pets the watchdog when it is. */
+/*
+ * Is the database ready: answering, and not refusing the last batch's writes
+ * (x->db_fault, set by process.c until a batch commits)? Logs each change
+ * once, counts it, feeds /healthz and the STATUS= line, and pets the watchdog
+ * only while ready. Returns whether it answers at all (then the queue is
+ * worked, and a retried claim probes whether writes go through again).
+ */
 static int check_health(daemon_ctx *x)
 {
     static int was_up = 1;
     int broken = !x->d.conn || PQstatus(x->d.conn) != CONNECTION_OK;
-    int up = db_ok(&x->d) && db_run(&x->d, "SELECT 1", 0, NULL) == 0;
+    int answers = db_ok(&x->d) && db_run(&x->d, "SELECT 1", 0, NULL) == 0;
+    int up = answers && !x->db_fault;
     if (!up) {
         metrics_db_error();
-        if (was_up)
+        if (was_up && !answers)
             log_event(LOG_ERR, "database-down", "database unreachable: %s; files stay queued", x->d.err);
+        else if (was_up)
+            log_event(LOG_ERR, "database-down", "database refuses writes: SQLSTATE %s, %s; files stay queued",
+                      x->db_fault_sqlstate[0] ? x->db_fault_sqlstate : "none", x->db_fault_kind);
     } else if (!was_up || broken) {
         metrics_db_reconnect();
         log_event(LOG_NOTICE, "database-up", "database reachable again");
@@ -363,7 +373,27 @@ static int check_health(daemon_ctx *x)
     metrics_db_up(up);
     if (up)
         notify_watchdog();
-    return up;
+    return answers;
+}
+
+/*
+ * One pass over the queue while the database answers: claims waiting in
+ * active/ first (after a fault the first of them probes the database), the
+ * inbox only when that went through, then deadlines and events.
+ */
+static int work_queue(daemon_ctx *x)
+{
+    int retry = drain_active(x);
+    if (x->db_fault)
+        return 1;                       /* the files wait in the inbox; nothing more to claim */
+    retry |= drain_inbox(x);
+    if (x->db_fault)
+        return 1;
+    contract_tick(x);                   /* deadlines and billing terms, at most once a minute */
+    publish_events(x);
+    if (events_expire(publisher, &x->d, x->cfg.events_retention_days, 0) < 0)
+        log_msg(LOG_ERR, "events: retention: %s", x->d.err);
+    return retry;
 }
 
 /* How long to wait for inotify: the back-off, but short enough for the watchdog. */
@@ -374,6 +404,24 @@ static int wait_ms(int backoff)
     if (wd > 0 && ms > wd / 4)
         ms = wd / 4 > 100 ? (int)(wd / 4) : 100;
     return ms;
+}
+
+/*
+ * Sleep until the inbox changes, or for the whole back-off while the database
+ * is at fault: files arriving then wait for the next attempt, so an outage
+ * costs one reconnect per back-off step, not one per file. A signal ends
+ * either wait early.
+ */
+static void wait_for_work(int in, int backoff)
+{
+    struct pollfd pfd = {in, POLLIN, 0};
+    if (backoff)
+        poll(NULL, 0, wait_ms(backoff));
+    else if (poll(&pfd, 1, wait_ms(backoff)) <= 0)
+        return;
+    char buf[4096];
+    while (read(in, buf, sizeof(buf)) > 0)
+        ;
 }
 
 static int run_loop(daemon_ctx *x, const char *config_path)
@@ -404,20 +452,10 @@ static int run_loop(daemon_ctx *x, const char *config_path)
             contract_reload(x);
             notify_ready();
         }
-        check_health(x);
-        int retry = drain_active(x) | drain_inbox(x);
-        contract_tick(x);               /* deadlines and billing terms, at most once a minute */
-        publish_events(x);
-        if (events_expire(publisher, &x->d, x->cfg.events_retention_days, 0) < 0)
-            log_msg(LOG_ERR, "events: retention: %s", x->d.err);
+        int retry = check_health(x) ? work_queue(x) : 1;
         backoff = retry ? (backoff ? (backoff < 30000 ? backoff * 2 : 30000) : 500) : 0;
-        struct pollfd pfd = {in, POLLIN, 0};
         report_queue(x);
-        if (poll(&pfd, 1, wait_ms(backoff)) > 0) {
-            char buf[4096];
-            while (read(in, buf, sizeof(buf)) > 0)
-                ;
-        }
+        wait_for_work(in, backoff);
     }
     close(in);
     notify_stopping();

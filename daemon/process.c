@@ -603,16 +603,56 @@ static void finish_batch(daemon_ctx *x, work *ws, size_t n, proc_status *st)
     queue_sync_dir(x->q.active);
 }
 
+/* The first live claim of a batch, to name in a log line. */
+static const char *first_live(const work *ws, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ws[i].live)
+            return ws[i].original;
+    return "?";
+}
+
+/*
+ * A batch's transaction failed. An infrastructure fault (db_infrastructure_fault)
+ * marks the database not ready and is logged once until a batch commits again;
+ * the files stay queued and are retried with back-off, never quarantined. Any
+ * other error is the data of one message: the batch is retried claim by claim
+ * so that the others go through. Returns 1 for an infrastructure fault.
+ */
+static int report_failure(daemon_ctx *x, const work *ws, size_t n, size_t live)
+{
+    const char *fault = db_infrastructure_fault(&x->d);
+    char line[sizeof(x->db_fault_text)];
+    if (fault)
+        snprintf(line, sizeof(line), "database fault, SQLSTATE %s (%s): %s; the files stay queued and are "
+                 "retried with back-off, never quarantined for it", x->d.sqlstate[0] ? x->d.sqlstate : "none",
+                 fault, x->d.err);
+    else if (live > 1)
+        snprintf(line, sizeof(line), "batch of %zu: database error SQLSTATE %s: %s; retrying its claims one by one",
+                 live, x->d.sqlstate, x->d.err);
+    else
+        snprintf(line, sizeof(line), "file=%s database error SQLSTATE %s: %s; the file stays queued",
+                 first_live(ws, n), x->d.sqlstate, x->d.err);
+    if (strcmp(line, x->db_fault_text) != 0)
+        log_msg(LOG_ERR, "%s", line);
+    snprintf(x->db_fault_text, sizeof(x->db_fault_text), "%s", line);
+    x->db_fault = fault != NULL;
+    x->db_fault_kind = fault;
+    memcpy(x->db_fault_sqlstate, x->d.sqlstate, sizeof(x->db_fault_sqlstate));
+    return fault != NULL;
+}
+
 void process_batch(daemon_ctx *x, char *const *claims, size_t n, proc_status *st)
 {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    x->d.sqlstate[0] = '\0';
     for (size_t i = 0; i < n; i++)
         st[i] = PROC_RETRY;
     work *ws = calloc(n ? n : 1, sizeof(*ws));
     PGresult *r = ws ? committed_claims(x, claims, n) : NULL;
     if (!r) {
-        log_msg(LOG_ERR, "database: %s; %zu file(s) stay queued", x->d.err, n);
+        report_failure(x, ws, 0, n);
         free(ws);
         return;
     }
@@ -650,14 +690,11 @@ void process_batch(daemon_ctx *x, char *const *claims, size_t n, proc_status *st
     }
     x->d.defer = 0;
     if (!ok) {
-        if (live > 1)
-            log_msg(LOG_ERR, "batch of %zu: database: %s; retrying its claims one by one", live, x->d.err);
-        else
-            log_msg(LOG_ERR, "%s: database: %s; the file stays queued", claims[0], x->d.err);
+        int infrastructure = report_failure(x, ws, n, live);
         metrics_db_error();
         db_rollback(&x->d);
         discard_batch(x, ws, n);
-        for (size_t i = 0; live > 1 && i < n; i++)
+        for (size_t i = 0; live > 1 && !infrastructure && i < n; i++)
             if (ws[i].live) {
                 work_free(&ws[i]);
                 ws[i].live = 0;
@@ -666,6 +703,8 @@ void process_batch(daemon_ctx *x, char *const *claims, size_t n, proc_status *st
         goto out;
     }
     crash_point(x, "after-commit");
+    x->db_fault = 0;
+    x->db_fault_text[0] = '\0';
     for (size_t i = 0; i < n; i++)
         if (ws[i].live)
             st[i] = PROC_DONE;
