@@ -412,10 +412,10 @@ static int wait_ms(int backoff)
  * costs one reconnect per back-off step, not one per file. A signal ends
  * either wait early.
  */
-static void wait_for_work(int in, int backoff)
+static void wait_for_work(int in, int backoff, int db_down)
 {
     struct pollfd pfd = {in, POLLIN, 0};
-    if (backoff)
+    if (backoff && db_down)
         poll(NULL, 0, wait_ms(backoff));
     else if (poll(&pfd, 1, wait_ms(backoff)) <= 0)
         return;
@@ -455,7 +455,7 @@ static int run_loop(daemon_ctx *x, const char *config_path)
         int retry = check_health(x) ? work_queue(x) : 1;
         backoff = retry ? (backoff ? (backoff < 30000 ? backoff * 2 : 30000) : 500) : 0;
         report_queue(x);
-        wait_for_work(in, backoff);
+        wait_for_work(in, backoff, x->db_fault || !metrics_db_is_up());
     }
     close(in);
     notify_stopping();

@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <openssl/evp.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -459,6 +460,30 @@ static void work_free(work *w)
     iwmo_result_free(&w->r);
 }
 
+/*
+ * A claim that cannot be read as a message: quarantined at once with its
+ * reason, never retried (it would fail the same way) and never recorded.
+ */
+static proc_status quarantine_unread(daemon_ctx *x, work *w, const struct timespec *t0, const char *code,
+                                     const char *reason)
+{
+    log_fields lf = {w->original, NULL, NULL, "quarantined", code};
+    log_message(LOG_WARNING, &lf, "file=%s verdict=quarantined reason=%s", w->original, code);
+    metrics_message(NULL, 0, "quarantined", code, seconds_since(t0));
+    return queue_finish(&x->q, w->claim, x->q.quarantine, ".reason", reason) < 0 ? PROC_RETRY : PROC_DONE;
+}
+
+/* Why the claim at path cannot be read by us: the owner and mode, in the quarantine reason. */
+static void unreadable_reason(const char *path, int err, char *out, size_t n)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0)
+        st.st_uid = (uid_t)-1, st.st_mode = 0;
+    snprintf(out, n, "quarantined: unreadable: %s (owner uid %ld, mode %04o; iwmod runs as uid %ld); make "
+             "the writer leave files readable for iwmod, then 'iwmoctl reprocess'\n", strerror(err),
+             (long)st.st_uid, (unsigned)(st.st_mode & 07777), (long)geteuid());
+}
+
 /* Read and check one uncommitted claim. 1 = goes into the transaction; 0 = *st is final. */
 static int prepare(daemon_ctx *x, work *w, const struct timespec *t0, proc_status *st)
 {
@@ -466,24 +491,35 @@ static int prepare(daemon_ctx *x, work *w, const struct timespec *t0, proc_statu
     original_name(w->claim, w->original, sizeof(w->original));
     char path[8192];
     snprintf(path, sizeof(path), "%s/%s", x->q.active, w->claim);
-    if (read_file_bounded(path, x->chk.limits.max_bytes, &w->buf, &w->len) < 0 &&
-        (errno == EINVAL || errno == ELOOP)) {
+    int rc = read_file_bounded(path, x->chk.limits.max_bytes, &w->buf, &w->len), err = errno;
+    if (rc < 0 && (err == EINVAL || err == ELOOP)) {
         /* A FIFO, symlink, directory or device dropped into the inbox: never read, never retried. */
-        log_fields lf = {w->original, NULL, NULL, "quarantined", "not-a-regular-file"};
-        log_message(LOG_WARNING, &lf, "file=%s verdict=quarantined reason=not-a-regular-file", w->original);
-        metrics_message(NULL, 0, "quarantined", "not-a-regular-file", seconds_since(t0));
-        *st = queue_finish(&x->q, w->claim, x->q.quarantine, ".reason",
-                           "quarantined: not a regular file (a symlink, FIFO, directory or device); "
-                           "iwmod reads only regular files\n") < 0 ? PROC_RETRY : PROC_DONE;
+        *st = quarantine_unread(x, w, t0, "not-a-regular-file",
+                                "quarantined: not a regular file (a symlink, FIFO, directory or device); "
+                                "iwmod reads only regular files\n");
         return 0;
     }
+    if (rc < 0 && (err == EACCES || err == EPERM)) {
+        char reason[512];
+        unreadable_reason(path, err, reason, sizeof(reason));
+        *st = quarantine_unread(x, w, t0, "unreadable", reason);
+        return 0;
+    }
+    if (rc < 0 && err == EFBIG) {
+        /* Over the size limit by its size alone: refused (OP179) and recorded, never read. */
+        checker_too_large(&x->chk, w->len, &w->r);
+        w->len = 0;
+        w->buf = strdup("");
+    } else if (rc == 0) {
+        checker_run_buffer(&x->chk, w->buf, w->len, &w->r, &w->wr);
+    }
     if (!w->buf) {
-        log_msg(LOG_ERR, "%s: cannot read the claimed file", w->claim);
+        log_msg(LOG_ERR, "file=%s cannot read the claimed file %s: %s; it stays queued", w->original, path,
+                strerror(err));
         *st = PROC_RETRY;
         return 0;
     }
     EVP_Digest(w->buf, w->len, w->sha, NULL, EVP_sha256(), NULL);
-    checker_run_buffer(&x->chk, w->buf, w->len, &w->r, &w->wr);
     classify(x, w);
     return 1;
 }

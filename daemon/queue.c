@@ -139,11 +139,18 @@ static long each_entry(const char *dir, long (*fn)(const char *dir, const char *
     return n;
 }
 
-/* each_entry callback: move a claim (not a directory) into our own directory. */
+/* each_entry callback: move a claim into our own directory (any kind of entry: a hostile one too). */
 static long adopt_one(const char *dir, const char *name, const struct stat *st, void *arg)
 {
+    (void)st;
     queue *q = arg;
-    return !S_ISDIR(st->st_mode) && queue_rename(dir, name, q->active, name) == 0;
+    return queue_rename(dir, name, q->active, name) == 0;
+}
+
+/* each_entry callback for the root of active/: its directories are owners, the rest are claims. */
+static long adopt_flat(const char *dir, const char *name, const struct stat *st, void *arg)
+{
+    return S_ISDIR(st->st_mode) ? 0 : adopt_one(dir, name, st, arg);
 }
 
 /* A dead owner's directory: adopt its claims while holding its lock, then remove it. */
@@ -167,7 +174,7 @@ static long adopt_owner(queue *q, const char *name, long *owners)
 long queue_adopt_orphans(queue *q, long *owners)
 {
     *owners = 0;
-    long n = each_entry(q->active_root, adopt_one, q);    /* the flat layout before owners */
+    long n = each_entry(q->active_root, adopt_flat, q);   /* the flat layout before owners */
     DIR *d = opendir(q->active_root);
     if (!d)
         return n;
