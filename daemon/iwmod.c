@@ -163,14 +163,30 @@ static int run_batch(daemon_ctx *x, char **claims, size_t n)
     return retry;
 }
 
+/*
+ * Wait until no transaction holds the commit-order lock. A process killed
+ * right after sending COMMIT leaves that COMMIT to the server, which may not
+ * have finished it when its claims are adopted; its transaction holds the
+ * lock until it has, so after this the adopted claims' message rows (or their
+ * absence) are final, and a committed claim's staged retour is never taken
+ * for the leftover of an uncommitted attempt.
+ */
+static void wait_for_commits_in_flight(daemon_ctx *x)
+{
+    if (db_begin(&x->d) < 0 || events_lock_commit_order(&x->d) < 0 || db_commit(&x->d) < 0)
+        db_rollback(&x->d);             /* the database is at fault: the batch will say so */
+}
+
 /* Take over the claims of instances that died (their flock is gone) before they finished them. */
 static void adopt_orphans(daemon_ctx *x)
 {
     long owners;
     long n = queue_adopt_orphans(&x->q, &owners);
-    if (n > 0)
-        log_msg(LOG_NOTICE, "adopted %ld claim(s) left in %s by %ld instance(s) that no longer run",
-                n, x->q.active_root, owners);
+    if (n <= 0)
+        return;
+    log_msg(LOG_NOTICE, "adopted %ld claim(s) left in %s by %ld instance(s) that no longer run",
+            n, x->q.active_root, owners);
+    wait_for_commits_in_flight(x);
 }
 
 /* Process every claim in our active/ (left by a crash, adopted, or waiting for a retry). 0 = all done. */
