@@ -140,10 +140,14 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
   sed "s#$E/#$U/#g" "$E/iwmod.yaml" >"$U/iwmod.yaml"
   echo secret >"$U/inbox/.locked.xml"; chmod 0600 "$U/inbox/.locked.xml"; mv "$U/inbox/.locked.xml" "$U/inbox/locked.xml"
   cp "$VALID/iwmo/WMO307.xml" "$U/inbox/.open.xml"; chown nobody "$U/inbox/.open.xml"; mv "$U/inbox/.open.xml" "$U/inbox/open.xml"
-  timeout 60 runuser -u nobody -- "$BIN/iwmod" --config "$U/iwmod.yaml" --once 2>>"$U/log"
-  check "unreadable file: the run ends normally" test $? -eq 0
-  check "unreadable file quarantined with its reason" grep -q 'unreadable: Permission denied (owner uid 0, mode 0600' "$U"/queue/quarantine/*-locked.xml.reason
-  check "the readable one beside it is processed" test "$(ls "$U/queue/done" | grep -c -- '-open.xml$')" -eq 1
+  if runuser -u nobody -- "$BIN/iwmod" --config "$U/iwmod.yaml" --check-config >/dev/null 2>&1; then
+    timeout 60 runuser -u nobody -- "$BIN/iwmod" --config "$U/iwmod.yaml" --once 2>>"$U/log"
+    check "unreadable file: the run ends normally" test $? -eq 0
+    check "unreadable file quarantined with its reason" grep -q 'unreadable: Permission denied (owner uid 0, mode 0600' "$U"/queue/quarantine/*-locked.xml.reason
+    check "the readable one beside it is processed" test "$(ls "$U/queue/done" | grep -c -- '-open.xml$')" -eq 1
+  else
+    echo "skipped: the unreadable-file test (user nobody cannot run $BIN/iwmod or read the schemas)"
+  fi
 fi
 
 # TR056: the same file again is a duplicate (no second retour); a new file with a used id gets 9056
