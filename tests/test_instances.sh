@@ -96,6 +96,7 @@ tl_env race iwmodinst_race_$$ "log: { level: info, journal: false }"
 RACE=$E
 drop_phase "$T/gen/00" '*301-c*'
 "$BIN/iwmod" --config "$E/iwmod.yaml" --once 2>>"$E/log-once"
+check "race: the 301s first (exit 0)" test $? -eq 0
 start a; start b
 sleep 0.5
 one=$(ls "$T"/gen/00/*-iwmo305-c01.xml)
@@ -127,8 +128,9 @@ for ninst in 1 2; do
   t0=$(date +%s.%N)
   PIDS=""
   for k in $(seq "$ninst"); do "$BIN/iwmod" --config "$E/iwmod.yaml" --once 2>>"$E/log" & PIDS="$PIDS $!"; done
-  for p in $PIDS; do wait "$p"; done
+  rcs=""; for p in $PIDS; do wait "$p"; rcs="$rcs$?"; done
   PIDS=""
+  check "$ninst instance(s) --once: each exits 0 (no sanitizer report, no leak)" test "$rcs" = "$(printf '%0*d' "$ninst" 0)"
   t1=$(date +%s.%N)
   check "$ninst instance(s): all $NFILES files recorded" test "$(psql "$(cat "$E/dsn")" -Atc 'SELECT count(*) FROM messages')" -eq "$NFILES"
   awk -v n="$ninst" -v f="$NFILES" -v a="$t0" -v b="$t1" 'BEGIN { printf "speed: %d instance(s): %d files in %.2f s, %.0f msg/s\n", n, f, b - a, f / (b - a) }'
