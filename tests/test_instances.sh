@@ -11,7 +11,8 @@
 # two instances interleave them). On the way one instance is killed with -9 in
 # the middle of a phase and restarted, and a third process dies right after its
 # COMMIT (IWMOD_CRASH_AT=after-commit), leaving a committed claim for the
-# others to adopt and deliver exactly once.
+# others to adopt and deliver exactly once. A claim in the directory of a live
+# owner (flock(1) holding it) is left alone, and adopted once the owner is gone.
 # Then, in a fresh database, the races: eight copies of one new message at
 # once (one recorded as new, seven duplicates, one retour) and eight messages
 # reusing one BerichtIdentificatie with different content (one judged, seven
@@ -27,7 +28,8 @@ BATCHES=${INSTANCE_BATCHES:-5}
 tl_init instances
 PIDS=""
 stop_all() { for p in $PIDS; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; PIDS=""; }
-trap 'stop_all; tl_cleanup' EXIT
+HOLDER=""
+trap 'stop_all; [ -n "$HOLDER" ] && kill "$HOLDER" 2>/dev/null; tl_cleanup' EXIT
 trap 'exit 2' INT TERM
 
 files() { find "$1" -type f ! -name '.*' 2>/dev/null | wc -l; }
@@ -90,6 +92,23 @@ for d in "$T"/gen/*; do tl_drop_batch "$d" "$E"; done
 "$BIN/iwmod" --config "$E/iwmod.yaml" --once 2>>"$E/log"
 check "oracle run exits 0" test $? -eq 0
 TL_EVENTS=events-sorted tl_compare "$RUN" "$E" "$NFILES"
+
+# ---- a live owner's claims are never taken; a dead owner's are -------------------
+# A process holding flock(1) on an owner directory with a claim in it stands in for a live instance.
+LIVE="$E/queue/active/4242"
+mkdir -p "$LIVE"
+cp "$SRC/tests/corpus/valid/ijw/JW301.xml" "$LIVE/1700000000000000-4242-1-held301.xml"
+sh -c 'exec 9<"$1"; flock -x 9; exec sleep 60' sh "$LIVE" &   # one process: the lock dies with it
+HOLDER=$!
+i=0; while flock -n "$LIVE" true && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+"$BIN/iwmod" --config "$E/iwmod.yaml" --once 2>>"$E/log-owner"
+check "a live owner's claim stays where it is" test -f "$LIVE/1700000000000000-4242-1-held301.xml"
+kill "$HOLDER"; wait "$HOLDER" 2>/dev/null; HOLDER=""
+check "the stand-in's lock is gone with it" flock -n "$LIVE" true
+"$BIN/iwmod" --config "$E/iwmod.yaml" --once 2>>"$E/log-owner"
+check "once its owner is gone the claim is adopted" grep -q 'adopted 1 claim' "$E/log-owner"
+check "and processed" test "$(ls "$E/queue/done" | grep -c -- '-held301.xml$')" -eq 1
+check "the dead owner's directory is removed" test ! -d "$LIVE"
 
 # ---- races: the same message eight times, one identification eight times -------
 tl_env race iwmodinst_race_$$ "log: { level: info, journal: false }"
