@@ -28,7 +28,8 @@ BIN="$1"; SRC="$2"; PGDIR="$3-$$"       # a cluster of this run only
 OUTAGE=${OUTAGE_SECONDS:-60}
 T=$(mktemp -d /tmp/iwmod-outage-XXXXXX)
 chmod 755 "$T"
-PORT=$(( 20000 + ($$ + 7919) % 30000 ))   # the metrics endpoint
+PORT=$(( 20000 + ($$ + 7919) % 30000 ))   # the metrics endpoint: the first port nobody answers on
+while curl -s -m 1 -o /dev/null "http://127.0.0.1:$PORT/"; do PORT=$((PORT + 1)); done
 DAEMON_PID=""; RECV_PID=""
 . "$SRC/tests/lib.sh"
 pass=0; fail=0
