@@ -39,6 +39,7 @@ static volatile sig_atomic_t reload_requested;
 static events_pub *publisher;           /* events.c: sends committed events after each message */
 static char last_file[256];             /* the last file that reached its end state, for STATUS= */
 static char last_time[16];
+static int db_answers = 1;              /* the last health check got an answer (check_health) */
 
 static void on_stop(int sig)
 {
@@ -355,7 +356,9 @@ static void report_queue(daemon_ctx *x)
     char last[64];
     metrics_last_message(last, sizeof(last));
     notify_status("%s; queue %ld (inbox %ld, active %ld), quarantine %ld; last: %s%s%s%s%s%s",
-                  metrics_db_is_up() ? "processing" : "database unreachable, files stay queued",
+                  metrics_db_is_up() ? "processing"
+                  : db_answers      ? "database refuses writes, files stay queued"
+                                    : "database unreachable, files stay queued",
                   n[MQ_INBOX] + n[MQ_ACTIVE], n[MQ_INBOX], n[MQ_ACTIVE], n[MQ_QUARANTINE],
                   last_file[0] ? last_file : "none yet", last_file[0] ? " at " : "", last_time,
                   last[0] ? " (" : "", last, last[0] ? ")" : "");
@@ -374,6 +377,7 @@ static int check_health(daemon_ctx *x)
     int broken = !x->d.conn || PQstatus(x->d.conn) != CONNECTION_OK;
     int answers = db_ok(&x->d) && db_run(&x->d, "SELECT 1", 0, NULL) == 0;
     int up = answers && !x->db_fault;
+    db_answers = answers;
     if (!up) {
         metrics_db_error();
         if (was_up && !answers)

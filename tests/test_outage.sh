@@ -59,6 +59,8 @@ run_sql() { psql "$BASE_DSN_RUN" -Atqc "$1"; }
 # Close the daemon's connections, so that it reconnects under the new settings.
 kick() { su_sql "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = 'iwmod_app'" >/dev/null; }
 lines() { grep -c -- "$1" "$E/log"; }
+refusals() { grep -c '^STATUS=database refuses writes' "$T/notified"; }
+status_refusals_above() { test "$(refusals)" -gt "$1"; }
 
 BASE_DSN=$("$SRC/scripts/pg.sh" start "$PGDIR") || { echo "cannot start PostgreSQL"; exit 1; }
 PSQL_BASE=$(echo "$BASE_DSN" | sed 's/dbname=iwmod/dbname=postgres/')
@@ -133,6 +135,7 @@ refused() {  # refused LABEL SQLSTATE: files of batch DIR stay queued under the 
   check "$1: still queued after 3 s" test "$(pending)" -gt 0
   check "$1: the log names SQLSTATE $2" grep -q "SQLSTATE $2" "$E/log"
   check "$1: /healthz not ready" wait_for 10 healthz_is 503
+  check "$1: systemd told the database refuses writes" wait_for 5 status_refusals_above "$refusals0"
   check "$1: nothing quarantined" test "$(files "$E/queue/quarantine")" -eq "$quarantined0"
   check "$1: no retour" test "$(files "$E/outbox")" -eq "$outbox1"
   check "$1: the daemon is alive" alive
@@ -143,6 +146,7 @@ mkdir -p "$T/part1" "$T/part2" "$T/part3"
 i=0; for f in "$@"; do i=$((i + 1)); cp -p "$f" "$T/part$(( i <= third ? 1 : i <= 2 * third ? 2 : 3 ))/"; done
 outbox1=$(files "$E/outbox")
 quarantined0=$(files "$E/queue/quarantine")
+refusals0=$(refusals)
 su_sql "ALTER DATABASE iwmodrun SET default_transaction_read_only = on"; kick
 tl_drop_batch "$T/part1" "$E"
 refused "read-only" 25006
@@ -151,6 +155,7 @@ check "read-only lifted: drains" wait_for 60 drained
 check "read-only lifted: /healthz 200" wait_for 10 healthz_is 200
 
 outbox1=$(files "$E/outbox")
+refusals0=$(refusals)
 run_sql "REVOKE INSERT ON messages FROM iwmod_app"
 tl_drop_batch "$T/part2" "$E"
 refused "revoked INSERT" 42501
