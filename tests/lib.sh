@@ -196,9 +196,10 @@ tl_compare() {
     cmp -s "$RUN/dump/queue-quarantine" "$ORACLE/dump/queue-quarantine"
 }
 
-# tl_env NAME DB [YAML]: directories under T/NAME (E), a config with the extra YAML
-# lines, and the schema in a new database DB on PSQL_BASE/BASE_DSN's cluster.
-tl_env() {
+# tl_db_env NAME DB [YAML]: directories under T/NAME (E), a config with the extra YAML
+# lines, and the schema in a new database DB on PSQL_BASE/BASE_DSN's cluster (one database
+# per environment, so a run and its oracle can be compared).
+tl_db_env() {
   E="$T/$1"; mkdir -p "$E/inbox"
   psql "$PSQL_BASE" -qc "CREATE DATABASE $2" || { echo "cannot create database $2"; exit 1; }
   dsn=$(echo "$BASE_DSN" | sed "s/dbname=iwmod/dbname=$2/")

@@ -77,7 +77,7 @@ one_life() {  # start the daemon, kill it after the next sleep; 0 = killed, 1 = 
   return 1
 }
 
-tl_env crash iwmodcrash_$$
+tl_db_env crash iwmodcrash_$$
 CRASH=$E
 echo "crash run: seed $SEED, at least $KILLS kills"
 t0=$(date +%s)
@@ -111,7 +111,7 @@ check "every file finished exactly once" test "$(($(count "$E/queue/done") + $(c
   - $(find "$E/queue/rejected" -maxdepth 1 -name '*.report' ! -name '.*' | wc -l)))" -eq "$NFILES"
 
 # ---- the oracle: the same files, all at once, never killed ---------------
-tl_env oracle iwmodoracle_$$
+tl_db_env oracle iwmodoracle_$$
 ORACLE=$E
 for d in "$T"/gen/*; do tl_drop_batch "$d" "$E"; done
 t0=$(date +%s)

@@ -54,7 +54,7 @@ b=0; while [ $b -lt "$BATCHES" ]; do tl_gen $b "$T/gen/0$b"; b=$((b + 1)); done
 NFILES=$(find "$T/gen" -type f | wc -l)
 
 # ---- two instances over the corpus, one killed, one dying after its COMMIT -----
-tl_env run iwmodinst_run_$$ "log: { level: info, journal: false }"
+tl_db_env run iwmodinst_run_$$ "log: { level: info, journal: false }"
 RUN=$E
 start a; start b
 sleep 0.5
@@ -87,7 +87,7 @@ check "every file recorded exactly once" test "$(psql "$(cat "$E/dsn")" -Atc 'SE
 check "no file recorded twice" test "$(psql "$(cat "$E/dsn")" -Atc 'SELECT count(*) FROM (SELECT original_name FROM messages GROUP BY 1 HAVING count(*) > 1) d')" -eq 0
 check "queue/active holds no claim or owner" test "$(files "$E/queue/active")" -eq 0
 
-tl_env oracle iwmodinst_oracle_$$
+tl_db_env oracle iwmodinst_oracle_$$
 for d in "$T"/gen/*; do tl_drop_batch "$d" "$E"; done
 "$BIN/iwmod" --config "$E/iwmod.yaml" --once 2>>"$E/log"
 check "oracle run exits 0" test $? -eq 0
@@ -111,7 +111,7 @@ check "and processed" test "$(ls "$E/queue/done" | grep -c -- '-held301.xml$')" 
 check "the dead owner's directory is removed" test ! -d "$LIVE"
 
 # ---- races: the same message eight times, one identification eight times -------
-tl_env race iwmodinst_race_$$ "log: { level: info, journal: false }"
+tl_db_env race iwmodinst_race_$$ "log: { level: info, journal: false }"
 RACE=$E
 drop_phase "$T/gen/00" '*301-c*'
 "$BIN/iwmod" --config "$E/iwmod.yaml" --once 2>>"$E/log-once"
@@ -142,7 +142,7 @@ echo "race: copies taken by a $(grep -c 'file=copy' "$E/log-a"), b $(grep -c 'fi
 
 # ---- one against two instances on the same corpus (printed, not asserted) ----------
 for ninst in 1 2; do
-  tl_env "speed$ninst" "iwmodinst_speed${ninst}_$$" "log: { level: warning, journal: false }"
+  tl_db_env "speed$ninst" "iwmodinst_speed${ninst}_$$" "log: { level: warning, journal: false }"
   for d in "$T"/gen/*; do tl_drop_batch "$d" "$E"; done
   t0=$(date +%s.%N)
   PIDS=""

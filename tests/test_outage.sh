@@ -69,7 +69,7 @@ for b in 0 1 2 3 4; do tl_gen "$b" "$T/gen/0$b"; done
 NFILES=$(find "$T/gen" -type f | wc -l)
 
 # ---- the run under faults: the daemon connects as a role without superuser rights
-tl_env run iwmodrun "log: { level: info, journal: false }
+tl_db_env run iwmodrun "log: { level: info, journal: false }
 metrics: { bind: \"127.0.0.1:$PORT\" }"
 BASE_DSN_RUN=$(cat "$E/dsn")
 psql "$BASE_DSN_RUN" -qc "CREATE ROLE iwmod_app LOGIN; GRANT ALL ON ALL TABLES IN SCHEMA public TO iwmod_app;
@@ -170,7 +170,7 @@ check "SIGTERM exits 0" test $rc -eq 0
 RUN=$E
 
 # ---- the oracle and the comparison ---------------------------------------------
-tl_env oracle iwmodoracle
+tl_db_env oracle iwmodoracle
 for d in "$T"/gen/*; do tl_drop_batch "$d" "$E"; done
 "$BIN/iwmod" --config "$E/iwmod.yaml" --once 2>>"$E/log"
 check "oracle run exits 0" test $? -eq 0
