@@ -29,7 +29,12 @@ tl_init instances
 PIDS=""
 stop_all() { for p in $PIDS; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; PIDS=""; }
 HOLDER=""
-trap 'stop_all; [ -n "$HOLDER" ] && kill "$HOLDER" 2>/dev/null; tl_cleanup' EXIT
+drop_dbs() {
+  for db in iwmodinst_run_$$ iwmodinst_oracle_$$ iwmodinst_race_$$ iwmodinst_speed1_$$ iwmodinst_speed2_$$; do
+    psql "$PSQL_BASE" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
+  done
+}
+trap 'stop_all; [ -n "$HOLDER" ] && kill "$HOLDER" 2>/dev/null; drop_dbs; tl_cleanup' EXIT
 trap 'exit 2' INT TERM
 
 files() { find "$1" -type f ! -name '.*' 2>/dev/null | wc -l; }
@@ -154,9 +159,5 @@ for ninst in 1 2; do
   check "$ninst instance(s): all $NFILES files recorded" test "$(psql "$(cat "$E/dsn")" -Atc 'SELECT count(*) FROM messages')" -eq "$NFILES"
   awk -v n="$ninst" -v f="$NFILES" -v a="$t0" -v b="$t1" 'BEGIN { printf "speed: %d instance(s): %d files in %.2f s, %.0f msg/s\n", n, f, b - a, f / (b - a) }'
 done
-for db in iwmodinst_run_$$ iwmodinst_oracle_$$ iwmodinst_race_$$ iwmodinst_speed1_$$ iwmodinst_speed2_$$; do
-  psql "$PSQL_BASE" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
-done
-
 echo "$pass passed, $fail failed"
 test "$fail" -eq 0
