@@ -110,11 +110,23 @@ void checker_close(checker *c)
     c->ref = NULL;
 }
 
+void checker_too_large(const checker *c, size_t size, iwmo_result *r)
+{
+    memset(r, 0, sizeof(*r));
+    iwmo_findings_init(&r->findings, c->limits.max_findings);
+    iwmo_findings_add(&r->findings, 0, "too-large", "OP179", "file of %zu bytes exceeds the limit of %zu bytes",
+                      size, c->limits.max_bytes);
+}
+
 void checker_run(checker *c, const char *path, iwmo_result *r)
 {
     char *buf = NULL;
     size_t len = 0;
-    if (read_file_bounded(path, c->limits.max_bytes, &buf, &len) < 0) {
+    if (read_file_bounded(path, c->limits.max_bytes, &buf, &len) < 0 && errno == EFBIG) {
+        checker_too_large(c, len, r);
+        return;
+    }
+    if (!buf) {
         int err = errno;
         memset(r, 0, sizeof(*r));
         iwmo_findings_init(&r->findings, c->limits.max_findings);

@@ -32,6 +32,9 @@ void checker_close(checker *c);
 /* Read and check one file ("-" = stdin) through schemas and rules. */
 void checker_run(checker *c, const char *path, iwmo_result *r);
 
+/* r as the refusal of a file of size bytes over the limit (OP179), for files never read. */
+void checker_too_large(const checker *c, size_t size, iwmo_result *r);
+
 /* How a message arrived: bare, in a StUF-GGk envelope, and/or in a VECOZO ZIP. */
 typedef struct {
     iwmo_envelope env;          /* env.kind IWMO_ENV_NONE for a bare message */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "cmd.h"
 #include "cmd_ops.h"
+#include "queue.h"
 
 static const char usage_text[] =
     "usage: iwmoctl status --config FILE\n"
@@ -43,7 +44,7 @@ static void show_queue(const config *c)
     printf("queue:        inbox %ld", ops_count_files(c->inbox));
     for (int i = 0; dirs[i]; i++) {
         snprintf(path, sizeof(path), "%s/%s", c->queue, dirs[i]);
-        printf(", %s %ld", dirs[i], ops_count_files(path));
+        printf(", %s %ld", dirs[i], i == 0 ? queue_count_claims(path) : ops_count_files(path));
     }
     printf("\n");
 }

@@ -15,13 +15,23 @@ struct migration {
 extern const struct migration iwmod_migrations[];
 extern const int iwmod_migration_count;
 
-static void set_err(db *d, const char *what)
+/* d->err on one line: libpq's messages span several, and d->err goes into log lines. */
+static void one_line(db *d)
 {
-    const char *msg = d->conn ? PQerrorMessage(d->conn) : "no connection";
-    snprintf(d->err, sizeof(d->err), "%s: %s", what, msg);
     size_t n = strlen(d->err);
     while (n && (d->err[n - 1] == '\n' || d->err[n - 1] == ' '))
         d->err[--n] = '\0';
+    for (char *p = d->err; *p; p++)
+        if (*p == '\n' || *p == '\t')
+            *p = ' ';
+}
+
+static void set_err(db *d, const char *what)
+{
+    d->sqlstate[0] = '\0';
+    const char *msg = d->conn ? PQerrorMessage(d->conn) : "no connection";
+    snprintf(d->err, sizeof(d->err), "%s: %s", what, msg);
+    one_line(d);
 }
 
 /*
@@ -112,6 +122,18 @@ static const char *statement(db *d, const char *sql, int n)
     return s->name;
 }
 
+/*
+ * The session settings every connection needs, again after each reconnect.
+ * Terse errors: a DETAIL line may quote a key's value (a BSN), and d->err
+ * goes into log lines.
+ */
+static void set_session(db *d)
+{
+    PQsetErrorVerbosity(d->conn, PQERRORS_TERSE);
+    PGresult *r = PQexec(d->conn, "SET client_min_messages = warning; SET TIME ZONE 'Europe/Amsterdam'");
+    PQclear(r);
+}
+
 int db_open(db *d, const char *dsn)
 {
     memset(d, 0, sizeof(*d));
@@ -120,8 +142,7 @@ int db_open(db *d, const char *dsn)
         set_err(d, "cannot connect to the database");
         return -1;
     }
-    PGresult *r = PQexec(d->conn, "SET client_min_messages = warning; SET TIME ZONE 'Europe/Amsterdam'");
-    PQclear(r);
+    set_session(d);
     return 0;
 }
 
@@ -155,16 +176,54 @@ int db_ok(db *d)
         set_err(d, "database connection lost");
         return 0;
     }
+    set_session(d);
     return 1;
 }
 
+/* SQLSTATE classes and codes that say the database, not the message, is at fault. */
+static const struct { const char *prefix; const char *what; } faults[] = {
+    {"08", "connection failure"},
+    {"25006", "read-only transaction (a standby, or default_transaction_read_only)"},
+    {"42501", "insufficient privilege"},
+    {"53", "insufficient resources (disk full, out of memory, too many connections)"},
+    {"54", "program limit exceeded"},
+    {"55", "object not in prerequisite state (locked, in use)"},
+    {"57", "operator intervention (shutdown, cancel, crash recovery)"},
+    {"58", "system error (I/O)"},
+    {"40", "transaction rollback (serialization failure or deadlock)"},
+    {"XX", "internal error"},
+    {"F0", "configuration file error"},
+};
+
+const char *db_infrastructure_fault(const db *d)
+{
+    if (!d->conn || PQstatus(d->conn) != CONNECTION_OK)
+        return "connection failure (no answer from the server)";
+    if (!d->sqlstate[0])
+        return "no SQLSTATE: the connection or the file system (staging the retours) failed";
+    for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+        if (strncmp(d->sqlstate, faults[i].prefix, strlen(faults[i].prefix)) == 0)
+            return faults[i].what;
+    return NULL;
+}
+
+/*
+ * Inside the spine's transaction the first failure is the one that counts:
+ * later statements only fail because of it ("current transaction is
+ * aborted", 25P02), and a caller that treated one failure as a plain "no"
+ * must not hide what went wrong. So the first error of a transaction stays
+ * in d->err and d->sqlstate until db_begin or db_rollback.
+ */
 static void result_err(db *d, const PGresult *r)
 {
+    if (d->defer && d->tx_failed)
+        return;
+    d->tx_failed = d->defer;
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    snprintf(d->sqlstate, sizeof(d->sqlstate), "%s", state ? state : "");
     snprintf(d->err, sizeof(d->err), "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(d->conn));
-    size_t k = strlen(d->err);
-    while (k && (d->err[k - 1] == '\n' || d->err[k - 1] == ' '))
-        d->err[--k] = '\0';
-    if (!k)
+    one_line(d);
+    if (!d->err[0])
         snprintf(d->err, sizeof(d->err), "database error (no message)");
 }
 
@@ -471,6 +530,7 @@ int db_run(db *d, const char *sql, int n, const char *const *params)
 
 int db_begin(db *d)
 {
+    d->tx_failed = 0;
     return d->defer ? db_defer(d, "BEGIN", 0, NULL, NULL, 0) : db_run(d, "BEGIN", 0, NULL);
 }
 
@@ -495,6 +555,7 @@ void db_rollback(db *d)
     db_flush(d);
     PGresult *r = PQexec(d->conn, "ROLLBACK");
     PQclear(r);
+    d->tx_failed = 0;
 }
 
 int db_known_version(void)

@@ -15,7 +15,9 @@ struct sealbox_ring;
 typedef struct db_handle {
     PGconn *conn;
     char err[512];
+    char sqlstate[6];           /* of the last failed statement; "" when there was no server answer */
     int defer;                  /* db_defer may pipeline (set by the spine inside its transaction) */
+    int tx_failed;              /* with defer: the transaction's first error is in err (db.c) */
     int pending;                /* statements sent in pipeline mode, results not read yet */
     struct db_stmt *stmts;      /* statements prepared on this connection (db.c) */
     int nstmts;
@@ -37,6 +39,15 @@ int db_schema_version(db *d);                      /* -1 on error, 0 before the 
 int db_known_version(void);                        /* the newest migration this build carries */
 int db_migrate(db *d);                             /* apply what is missing; 0 or -1 */
 int db_check_version(db *d);                       /* 0 when current; -1 when older or newer */
+
+/*
+ * Is the last failure a fault of the database rather than of the data
+ * (connection lost, read-only, privilege revoked, disk full, shutdown,
+ * deadlock, ...)? Returns a short description of the fault, or NULL for an
+ * error that the statement's own data caused (SQLSTATE classes 22, 23, ...).
+ * Such faults are never a verdict on a message: its file stays queued.
+ */
+const char *db_infrastructure_fault(const db *d);
 
 int db_begin(db *d);
 int db_commit(db *d);

@@ -33,6 +33,11 @@
 
 /* ---- writing events ----------------------------------------------------- */
 
+int events_lock_commit_order(db *d)
+{
+    return db_defer(d, "SELECT pg_advisory_xact_lock(" EVENTS_LOCK ")", 0, NULL, NULL, 0);
+}
+
 int events_record(db *d, const char *topic, const char *body_json)
 {
     const char *p[] = {topic, body_json};

@@ -25,6 +25,15 @@ typedef struct {
     const char *pseudonym_key;
 } events_message;
 
+/*
+ * Take, first thing in a transaction, the lock that events_record takes
+ * anyway: it orders the commits of every iwmod sharing the database, so a
+ * transaction reads the state (TR056 identities, clients, toewijzingen) only
+ * after every other instance's transaction that could change it committed.
+ * Held until COMMIT or ROLLBACK. 0 or -1 with d->err.
+ */
+int events_lock_commit_order(db *d);
+
 /* Write the message's events (inside the caller's transaction). 0, or -1 with d->err. */
 int events_record_message(db *d, const events_message *m);
 

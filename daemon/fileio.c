@@ -35,6 +35,12 @@ int read_file_bounded(const char *path, size_t max_bytes, char **buf, size_t *le
         errno = EINVAL;
         return -1;
     }
+    if (fd != STDIN_FILENO && max_bytes && st.st_size > 0 && (size_t)st.st_size > max_bytes) {
+        close(fd);
+        *len = (size_t)st.st_size;
+        errno = EFBIG;
+        return -1;
+    }
     size_t cap = 65536, n = 0, limit = max_bytes + 1;
     if (fd != STDIN_FILENO && st.st_size >= 0 && (size_t)st.st_size + 1 > cap)
         cap = (size_t)st.st_size + 1 < limit + 1 ? (size_t)st.st_size + 1 : limit + 1;

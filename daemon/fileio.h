@@ -10,7 +10,9 @@
 /*
  * Read all of path ("-" = stdin) into *buf (NUL-terminated, caller frees).
  * Reads at most max_bytes + 1 bytes, so an oversized file is seen as such
- * without being read whole. Returns 0, or -1 with errno set.
+ * without being read whole; a regular file whose size is already over
+ * max_bytes is not read at all: -1 with errno EFBIG and *len its size.
+ * Returns 0, or -1 with errno set (EINVAL: not a regular file).
  */
 int read_file_bounded(const char *path, size_t max_bytes, char **buf, size_t *len);
 

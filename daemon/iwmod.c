@@ -41,6 +41,7 @@ static volatile sig_atomic_t reload_requested;
 static events_pub *publisher;           /* events.c: sends committed events after each message */
 static char last_file[256];             /* the last file that reached its end state, for STATUS= */
 static char last_time[16];
+static int db_answers = 1;              /* the last health check got an answer (check_health) */
 
 static void on_stop(int sig)
 {
@@ -117,8 +118,8 @@ static entry *list_dir(const char *dir, int only_acceptable, size_t *n)
 /* Send every committed, unsent event; failures leave them pending for the next try. */
 static void publish_events(daemon_ctx *x)
 {
-    if (!publisher)
-        return;
+    if (!publisher || x->db_fault)
+        return;                         /* the database refuses: they stay pending, no log line per pass */
     long n = events_publish_pending(publisher, &x->d);
     if (n < 0)
         log_msg(LOG_ERR, "events: %s; they stay pending", x->d.err);
@@ -165,13 +166,40 @@ static int run_batch(daemon_ctx *x, char **claims, size_t n)
     return retry;
 }
 
-/* Process every claim in active/ (left by a crash, or waiting for a retry). 0 = all done. */
+/*
+ * Wait until no transaction holds the commit-order lock. A process killed
+ * right after sending COMMIT leaves that COMMIT to the server, which may not
+ * have finished it when its claims are adopted; its transaction holds the
+ * lock until it has, so after this the adopted claims' message rows (or their
+ * absence) are final, and a committed claim's staged retour is never taken
+ * for the leftover of an uncommitted attempt.
+ */
+static void wait_for_commits_in_flight(daemon_ctx *x)
+{
+    if (db_begin(&x->d) < 0 || events_lock_commit_order(&x->d) < 0 || db_commit(&x->d) < 0)
+        db_rollback(&x->d);             /* the database is at fault: the batch will say so */
+}
+
+/* Take over the claims of instances that died (their flock is gone) before they finished them. */
+static void adopt_orphans(daemon_ctx *x)
+{
+    long owners;
+    long n = queue_adopt_orphans(&x->q, &owners);
+    if (n <= 0)
+        return;
+    log_msg(LOG_NOTICE, "adopted %ld claim(s) left in %s by %ld instance(s) that no longer run",
+            n, x->q.active_root, owners);
+    wait_for_commits_in_flight(x);
+}
+
+/* Process every claim in our active/ (left by a crash, adopted, or waiting for a retry). 0 = all done. */
 static int drain_active(daemon_ctx *x)
 {
+    adopt_orphans(x);
     size_t n;
     entry *v = list_dir(x->q.active, 0, &n);
     int retry = 0;
-    for (size_t i = 0; v && i < n && !stop_requested;) {
+    for (size_t i = 0; v && i < n && !stop_requested && !(retry && x->db_fault);) {
         char *claims[PROCESS_BATCH_MAX];
         size_t k = 0;
         for (; i < n && k < batch_limit; i++)
@@ -193,7 +221,7 @@ static int drain_inbox(daemon_ctx *x)
     entry *v = list_dir(x->q.inbox, 1, &n);
     int retry = 0;
     static char names[PROCESS_BATCH_MAX][512];
-    for (size_t i = 0; v && i < n && !stop_requested;) {
+    for (size_t i = 0; v && i < n && !stop_requested && !(retry && x->db_fault);) {
         char *claims[PROCESS_BATCH_MAX];
         size_t k = 0;
         for (; i < n && k < batch_limit; i++) {
@@ -314,6 +342,7 @@ static void close_all(daemon_ctx *x)
     dsig_close(x->dsig);
     x->dsig = NULL;
     dsig_shutdown();
+    queue_close(&x->q);
     db_close(&x->d);
     checker_close(&x->chk);
     config_free(&x->cfg);
@@ -380,26 +409,41 @@ static void report_queue(daemon_ctx *x)
     const char *dirs[MQ_COUNT] = {x->q.inbox, x->q.active, x->q.outgoing, x->q.quarantine, x->q.rejected};
     long n[MQ_COUNT];
     for (int i = 0; i < MQ_COUNT; i++)
-        metrics_queue_depth(i, n[i] = count_files(dirs[i], i == MQ_INBOX));
+        n[i] = i == MQ_ACTIVE ? queue_count_claims(x->q.active_root) : count_files(dirs[i], i == MQ_INBOX);
+    for (int i = 0; i < MQ_COUNT; i++)
+        metrics_queue_depth(i, n[i]);
     char last[64];
     metrics_last_message(last, sizeof(last));
     notify_status("%s; queue %ld (inbox %ld, active %ld), quarantine %ld; last: %s%s%s%s%s%s",
-                  metrics_db_is_up() ? "processing" : "database unreachable, files stay queued",
+                  metrics_db_is_up() ? "processing"
+                  : db_answers      ? "database refuses writes, files stay queued"
+                                    : "database unreachable, files stay queued",
                   n[MQ_INBOX] + n[MQ_ACTIVE], n[MQ_INBOX], n[MQ_ACTIVE], n[MQ_QUARANTINE],
                   last_file[0] ? last_file : "none yet", last_file[0] ? " at " : "", last_time,
                   last[0] ? " (" : "", last, last[0] ? ")" : "");
 }
 
-/* Is the database answering? Logs and counts the changes; pets the watchdog when it is. */
+/*
+ * Is the database ready: answering, and not refusing the last batch's writes
+ * (x->db_fault, set by process.c until a batch commits)? Logs each change
+ * once, counts it, feeds /healthz and the STATUS= line, and pets the watchdog
+ * only while ready. Returns whether it answers at all (then the queue is
+ * worked, and a retried claim probes whether writes go through again).
+ */
 static int check_health(daemon_ctx *x)
 {
     static int was_up = 1;
     int broken = !x->d.conn || PQstatus(x->d.conn) != CONNECTION_OK;
-    int up = db_ok(&x->d) && db_run(&x->d, "SELECT 1", 0, NULL) == 0;
+    int answers = db_ok(&x->d) && db_run(&x->d, "SELECT 1", 0, NULL) == 0;
+    int up = answers && !x->db_fault;
+    db_answers = answers;
     if (!up) {
         metrics_db_error();
-        if (was_up)
+        if (was_up && !answers)
             log_event(LOG_ERR, "database-down", "database unreachable: %s; files stay queued", x->d.err);
+        else if (was_up)
+            log_event(LOG_ERR, "database-down", "database refuses writes: SQLSTATE %s, %s; files stay queued",
+                      x->db_fault_sqlstate[0] ? x->db_fault_sqlstate : "none", x->db_fault_kind);
     } else if (!was_up || broken) {
         metrics_db_reconnect();
         log_event(LOG_NOTICE, "database-up", "database reachable again");
@@ -408,7 +452,28 @@ static int check_health(daemon_ctx *x)
     metrics_db_up(up);
     if (up)
         notify_watchdog();
-    return up;
+    return answers;
+}
+
+/*
+ * One pass over the queue while the database answers: claims waiting in
+ * active/ first (after a fault the first of them probes the database), the
+ * inbox only when that went through, then deadlines and events.
+ */
+static int work_queue(daemon_ctx *x)
+{
+    int retry = drain_active(x);
+    if (x->db_fault)
+        return 1;                       /* the files wait in the inbox; nothing more to claim */
+    retry |= drain_inbox(x);
+    if (x->db_fault)
+        return 1;
+    contract_tick(x);                   /* deadlines and billing terms, at most once a minute */
+    publish_events(x);
+    if (events_expire(publisher, &x->d, x->cfg.events_retention_days, 0) < 0)
+        log_msg(LOG_ERR, "events: retention: %s", x->d.err);
+    purge_expired_raw(x, 0);
+    return retry;
 }
 
 /* How long to wait for inotify: the back-off, but short enough for the watchdog. */
@@ -419,6 +484,24 @@ static int wait_ms(int backoff)
     if (wd > 0 && ms > wd / 4)
         ms = wd / 4 > 100 ? (int)(wd / 4) : 100;
     return ms;
+}
+
+/*
+ * Sleep until the inbox changes, or for the whole back-off while the database
+ * is at fault: files arriving then wait for the next attempt, so an outage
+ * costs one reconnect per back-off step, not one per file. A signal ends
+ * either wait early.
+ */
+static void wait_for_work(int in, int backoff, int db_down)
+{
+    struct pollfd pfd = {in, POLLIN, 0};
+    if (backoff && db_down)
+        poll(NULL, 0, wait_ms(backoff));
+    else if (poll(&pfd, 1, wait_ms(backoff)) <= 0)
+        return;
+    char buf[4096];
+    while (read(in, buf, sizeof(buf)) > 0)
+        ;
 }
 
 static int run_loop(daemon_ctx *x, const char *config_path)
@@ -449,21 +532,10 @@ static int run_loop(daemon_ctx *x, const char *config_path)
             contract_reload(x);
             notify_ready();
         }
-        check_health(x);
-        int retry = drain_active(x) | drain_inbox(x);
-        contract_tick(x);               /* deadlines and billing terms, at most once a minute */
-        publish_events(x);
-        if (events_expire(publisher, &x->d, x->cfg.events_retention_days, 0) < 0)
-            log_msg(LOG_ERR, "events: retention: %s", x->d.err);
-        purge_expired_raw(x, 0);
+        int retry = check_health(x) ? work_queue(x) : 1;
         backoff = retry ? (backoff ? (backoff < 30000 ? backoff * 2 : 30000) : 500) : 0;
-        struct pollfd pfd = {in, POLLIN, 0};
         report_queue(x);
-        if (poll(&pfd, 1, wait_ms(backoff)) > 0) {
-            char buf[4096];
-            while (read(in, buf, sizeof(buf)) > 0)
-                ;
-        }
+        wait_for_work(in, backoff, x->db_fault || !metrics_db_is_up());
     }
     close(in);
     notify_stopping();

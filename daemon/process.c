@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <openssl/evp.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -460,6 +461,7 @@ static void log_outcome(const work *w, const struct timespec *t0)
                     w->r.identified ? w->r.ident.type : 0, w->verdict, codes, seconds_since(t0));
 }
 
+/* Free what a work item holds; safe to call again (a failed batch frees before retrying). */
 static void work_free(work *w)
 {
     if (w->fd > 0)
@@ -467,10 +469,37 @@ static void work_free(work *w)
     w->fd = -1;
     checker_wrapping_free(&w->wr);
     free(w->buf);
+    w->buf = NULL;
     free(w->note);
+    w->note = NULL;
     if (w->retour)
         xmlFreeDoc(w->retour);
+    w->retour = NULL;
     iwmo_result_free(&w->r);
+}
+
+/*
+ * A claim that cannot be read as a message: quarantined at once with its
+ * reason, never retried (it would fail the same way) and never recorded.
+ */
+static proc_status quarantine_unread(daemon_ctx *x, work *w, const struct timespec *t0, const char *code,
+                                     const char *reason)
+{
+    log_fields lf = {w->original, NULL, NULL, "quarantined", code};
+    log_message(LOG_WARNING, &lf, "file=%s verdict=quarantined reason=%s", w->original, code);
+    metrics_message(NULL, 0, "quarantined", code, seconds_since(t0));
+    return queue_finish(&x->q, w->claim, x->q.quarantine, ".reason", reason) < 0 ? PROC_RETRY : PROC_DONE;
+}
+
+/* Why the claim at path cannot be read by us: the owner and mode, in the quarantine reason. */
+static void unreadable_reason(const char *path, int err, char *out, size_t n)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0)
+        st.st_uid = (uid_t)-1, st.st_mode = 0;
+    snprintf(out, n, "quarantined: unreadable: %s (owner uid %ld, mode %04o; iwmod runs as uid %ld); make "
+             "the writer leave files readable for iwmod, then 'iwmoctl reprocess'\n", strerror(err),
+             (long)st.st_uid, (unsigned)(st.st_mode & 07777), (long)geteuid());
 }
 
 /* Read and check one uncommitted claim. 1 = goes into the transaction; 0 = *st is final. */
@@ -480,24 +509,35 @@ static int prepare(daemon_ctx *x, work *w, const struct timespec *t0, proc_statu
     original_name(w->claim, w->original, sizeof(w->original));
     char path[8192];
     snprintf(path, sizeof(path), "%s/%s", x->q.active, w->claim);
-    if (read_file_bounded(path, x->chk.limits.max_bytes, &w->buf, &w->len) < 0 &&
-        (errno == EINVAL || errno == ELOOP)) {
+    int rc = read_file_bounded(path, x->chk.limits.max_bytes, &w->buf, &w->len), err = errno;
+    if (rc < 0 && (err == EINVAL || err == ELOOP)) {
         /* A FIFO, symlink, directory or device dropped into the inbox: never read, never retried. */
-        log_fields lf = {w->original, NULL, NULL, "quarantined", "not-a-regular-file"};
-        log_message(LOG_WARNING, &lf, "file=%s verdict=quarantined reason=not-a-regular-file", w->original);
-        metrics_message(NULL, 0, "quarantined", "not-a-regular-file", seconds_since(t0));
-        *st = queue_finish(&x->q, w->claim, x->q.quarantine, ".reason",
-                           "quarantined: not a regular file (a symlink, FIFO, directory or device); "
-                           "iwmod reads only regular files\n") < 0 ? PROC_RETRY : PROC_DONE;
+        *st = quarantine_unread(x, w, t0, "not-a-regular-file",
+                                "quarantined: not a regular file (a symlink, FIFO, directory or device); "
+                                "iwmod reads only regular files\n");
         return 0;
     }
+    if (rc < 0 && (err == EACCES || err == EPERM)) {
+        char reason[512];
+        unreadable_reason(path, err, reason, sizeof(reason));
+        *st = quarantine_unread(x, w, t0, "unreadable", reason);
+        return 0;
+    }
+    if (rc < 0 && err == EFBIG) {
+        /* Over the size limit by its size alone: refused (OP179) and recorded, never read. */
+        checker_too_large(&x->chk, w->len, &w->r);
+        w->len = 0;
+        w->buf = strdup("");
+    } else if (rc == 0) {
+        w->signature = dsig_check_buffer(x->dsig, &x->chk, w->buf, w->len, &w->r, &w->wr);
+    }
     if (!w->buf) {
-        log_msg(LOG_ERR, "%s: cannot read the claimed file", w->claim);
+        log_msg(LOG_ERR, "file=%s cannot read the claimed file %s: %s; it stays queued", w->original, path,
+                strerror(err));
         *st = PROC_RETRY;
         return 0;
     }
     EVP_Digest(w->buf, w->len, w->sha, NULL, EVP_sha256(), NULL);
-    w->signature = dsig_check_buffer(x->dsig, &x->chk, w->buf, w->len, &w->r, &w->wr);
     classify(x, w);
     return 1;
 }
@@ -675,16 +715,56 @@ static void read_ahead(daemon_ctx *x, work *ws, size_t n)
         db_ahead_clear(&x->d);
 }
 
+/* The first live claim of a batch, to name in a log line. */
+static const char *first_live(const work *ws, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ws[i].live)
+            return ws[i].original;
+    return "?";
+}
+
+/*
+ * A batch's transaction failed. An infrastructure fault (db_infrastructure_fault)
+ * marks the database not ready and is logged once until a batch commits again;
+ * the files stay queued and are retried with back-off, never quarantined. Any
+ * other error is the data of one message: the batch is retried claim by claim
+ * so that the others go through. Returns 1 for an infrastructure fault.
+ */
+static int report_failure(daemon_ctx *x, const work *ws, size_t n, size_t live)
+{
+    const char *fault = db_infrastructure_fault(&x->d);
+    char line[sizeof(x->db_fault_text)];
+    if (fault)
+        snprintf(line, sizeof(line), "database fault, SQLSTATE %s (%s): %.400s; the files stay queued and are "
+                 "retried with back-off, never quarantined for it", x->d.sqlstate[0] ? x->d.sqlstate : "none",
+                 fault, x->d.err);
+    else if (live > 1)
+        snprintf(line, sizeof(line), "batch of %zu: database error SQLSTATE %s: %.400s; retrying its claims one by one",
+                 live, x->d.sqlstate, x->d.err);
+    else
+        snprintf(line, sizeof(line), "file=%.160s database error SQLSTATE %s: %.400s; the file stays queued",
+                 first_live(ws, n), x->d.sqlstate, x->d.err);
+    if (strcmp(line, x->db_fault_text) != 0)
+        log_msg(LOG_ERR, "%s", line);
+    snprintf(x->db_fault_text, sizeof(x->db_fault_text), "%s", line);
+    x->db_fault = fault != NULL;
+    x->db_fault_kind = fault;
+    memcpy(x->db_fault_sqlstate, x->d.sqlstate, sizeof(x->db_fault_sqlstate));
+    return fault != NULL;
+}
+
 void process_batch(daemon_ctx *x, char *const *claims, size_t n, proc_status *st)
 {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    x->d.sqlstate[0] = '\0';
     for (size_t i = 0; i < n; i++)
         st[i] = PROC_RETRY;
     work *ws = calloc(n ? n : 1, sizeof(*ws));
     PGresult *r = ws ? committed_claims(x, claims, n) : NULL;
     if (!r) {
-        log_msg(LOG_ERR, "database: %s; %zu file(s) stay queued", x->d.err, n);
+        report_failure(x, ws, 0, n);
         free(ws);
         return;
     }
@@ -710,7 +790,7 @@ void process_batch(daemon_ctx *x, char *const *claims, size_t n, proc_status *st
         goto out;
 
     x->d.defer = 1;                     /* writes whose results are not needed go down one pipeline */
-    int ok = db_begin(&x->d) == 0;
+    int ok = db_begin(&x->d) == 0 && events_lock_commit_order(&x->d) == 0;
     if (ok && live > 1)
         read_ahead(x, ws, n);
     for (size_t i = 0; ok && i < n; i++)
@@ -726,14 +806,11 @@ void process_batch(daemon_ctx *x, char *const *claims, size_t n, proc_status *st
     }
     x->d.defer = 0;
     if (!ok) {
-        if (live > 1)
-            log_msg(LOG_ERR, "batch of %zu: database: %s; retrying its claims one by one", live, x->d.err);
-        else
-            log_msg(LOG_ERR, "%s: database: %s; the file stays queued", claims[0], x->d.err);
+        int infrastructure = report_failure(x, ws, n, live);
         metrics_db_error();
         db_rollback(&x->d);
         discard_batch(x, ws, n);
-        for (size_t i = 0; live > 1 && i < n; i++)
+        for (size_t i = 0; live > 1 && !infrastructure && i < n; i++)
             if (ws[i].live) {
                 work_free(&ws[i]);
                 ws[i].live = 0;
@@ -742,6 +819,8 @@ void process_batch(daemon_ctx *x, char *const *claims, size_t n, proc_status *st
         goto out;
     }
     crash_point(x, "after-commit");
+    x->db_fault = 0;
+    x->db_fault_text[0] = '\0';
     for (size_t i = 0; i < n; i++)
         if (ws[i].live)
             st[i] = PROC_DONE;

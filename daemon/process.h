@@ -17,6 +17,10 @@ typedef struct {
     checker chk;
     struct dsig_ctx *dsig;      /* signing: (dsig.c); NULL when neither verifying nor signing */
     const char *crash_at;       /* test hook: IWMOD_CRASH_AT=<point> kills the process there */
+    int db_fault;               /* the last batch failed for an infrastructure fault; cleared by a COMMIT */
+    char db_fault_text[640];    /* what was logged for it (logged once, not per retry) */
+    char db_fault_sqlstate[6];  /* its SQLSTATE ("" when the server did not answer) */
+    const char *db_fault_kind;  /* its description (db_infrastructure_fault) */
 } daemon_ctx;
 
 typedef enum {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -66,14 +67,163 @@ static void sweep_stale_tmp(const char *dir)
     closedir(d);
 }
 
+/* ---- owners: one flocked directory per process under queue/active --------- */
+
+/* Is fd still the directory at path (not removed by an adopter meanwhile)? */
+static int same_dir(int fd, const char *path)
+{
+    struct stat a, b;
+    return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* Try to become the owner of active/<token>: 1 yes, 0 taken by a live process, -1 error. */
+static int try_own(queue *q, unsigned long token)
+{
+    char dir[sizeof(q->active)];
+    if (snprintf(dir, sizeof(dir), "%s/%lu", q->active_root, token) >= (int)sizeof(dir)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+        return -1;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -1;
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0 || !same_dir(fd, dir)) {
+        close(fd);
+        return 0;
+    }
+    q->owner_fd = fd;
+    q->token = token;
+    memcpy(q->active, dir, sizeof(dir));
+    return 1;
+}
+
+/* The pid names the directory unless a live process (another host's, a container's) holds it. */
+static int take_ownership(queue *q, char *err, size_t errsize)
+{
+    unsigned long pid = (unsigned long)getpid();
+    int rc = 0;
+    for (unsigned long k = 0; k < 1000 && rc == 0; k++)
+        rc = try_own(q, pid + k * 10000000UL);
+    if (rc == 1)
+        return 0;
+    snprintf(err, errsize, "cannot create or lock an owner directory in %s: %s", q->active_root,
+             rc < 0 ? strerror(errno) : "every candidate is held by a live process");
+    return -1;
+}
+
+void queue_close(queue *q)
+{
+    if (!q->active[0] || q->owner_fd < 0)
+        return;
+    rmdir(q->active);                   /* only when empty: claims left for a retry stay adoptable */
+    close(q->owner_fd);
+    q->owner_fd = -1;
+}
+
+/* Call fn for every entry of dir that is not a dot file; returns the sum of what fn returns. */
+static long each_entry(const char *dir, long (*fn)(const char *dir, const char *name, const struct stat *st,
+                                                    void *arg), void *arg)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    long n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        struct stat st;
+        if (e->d_name[0] != '.' && fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+            n += fn(dir, e->d_name, &st, arg);
+    }
+    closedir(d);
+    return n;
+}
+
+/* each_entry callback: move a claim into our own directory (any kind of entry: a hostile one too). */
+static long adopt_one(const char *dir, const char *name, const struct stat *st, void *arg)
+{
+    (void)st;
+    queue *q = arg;
+    return queue_rename(dir, name, q->active, name) == 0;
+}
+
+/* each_entry callback for the root of active/: its directories are owners, the rest are claims. */
+static long adopt_flat(const char *dir, const char *name, const struct stat *st, void *arg)
+{
+    return S_ISDIR(st->st_mode) ? 0 : adopt_one(dir, name, st, arg);
+}
+
+/* A dead owner's directory: adopt its claims while holding its lock, then remove it. */
+static long adopt_owner(queue *q, const char *name, long *owners)
+{
+    char dir[4200];
+    snprintf(dir, sizeof(dir), "%s/%s", q->active_root, name);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return 0;
+    long n = 0;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0 && same_dir(fd, dir)) {
+        n = each_entry(dir, adopt_one, q);
+        rmdir(dir);
+        *owners += 1;
+    }
+    close(fd);
+    return n;
+}
+
+long queue_adopt_orphans(queue *q, long *owners)
+{
+    *owners = 0;
+    long n = each_entry(q->active_root, adopt_flat, q);   /* the flat layout before owners */
+    DIR *d = opendir(q->active_root);
+    if (!d)
+        return n;
+    struct dirent *e;
+    char own[32];
+    snprintf(own, sizeof(own), "%lu", q->token);
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.' && strcmp(e->d_name, own) != 0 &&
+            strspn(e->d_name, "0123456789") == strlen(e->d_name))
+            n += adopt_owner(q, e->d_name, owners);
+    closedir(d);
+    if (n)
+        fsync_dir(q->active);
+    return n;
+}
+
+/* each_entry callback: 1 for anything but a directory. */
+static long count_file(const char *dir, const char *name, const struct stat *st, void *arg)
+{
+    (void)dir; (void)name; (void)arg;
+    return !S_ISDIR(st->st_mode);
+}
+
+/* each_entry callback: 1 for a file, the files inside for a directory (one level). */
+static long count_claim(const char *dir, const char *name, const struct stat *st, void *arg)
+{
+    (void)arg;
+    if (!S_ISDIR(st->st_mode))
+        return 1;
+    char sub[8400];
+    snprintf(sub, sizeof(sub), "%s/%s", dir, name);
+    return each_entry(sub, count_file, NULL);
+}
+
+long queue_count_claims(const char *active_root)
+{
+    return each_entry(active_root, count_claim, NULL);
+}
+
 int queue_open(queue *q, const char *inbox, const char *outbox, const char *queue_dir,
                char *err, size_t errsize)
 {
     memset(q, 0, sizeof(*q));
+    q->owner_fd = -1;
     snprintf(q->inbox, sizeof(q->inbox), "%s", inbox);
     snprintf(q->outbox, sizeof(q->outbox), "%s", outbox);
     struct { char *field; const char *sub; } dirs[] = {
-        {q->active, "active"}, {q->done, "done"}, {q->quarantine, "quarantine"},
+        {q->active_root, "active"}, {q->done, "done"}, {q->quarantine, "quarantine"},
         {q->rejected, "rejected"}, {q->outgoing, "outgoing"},
     };
     for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
@@ -81,7 +231,7 @@ int queue_open(queue *q, const char *inbox, const char *outbox, const char *queu
             snprintf(err, errsize, "queue path too long");
             return -1;
         }
-    const char *all[] = {q->inbox, q->outbox, q->active, q->done, q->quarantine, q->rejected, q->outgoing};
+    const char *all[] = {q->inbox, q->outbox, q->active_root, q->done, q->quarantine, q->rejected, q->outgoing};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         if (mkdir_p(all[i], 0750) < 0) {
             snprintf(err, errsize, "cannot create %s: %s", all[i], strerror(errno));
@@ -90,7 +240,7 @@ int queue_open(queue *q, const char *inbox, const char *outbox, const char *queu
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         if (all[i] != q->inbox)         /* the inbox's dot files belong to the writers */
             sweep_stale_tmp(all[i]);
-    return 0;
+    return take_ownership(q, err, errsize);
 }
 
 int queue_name_acceptable(const char *name)
@@ -102,8 +252,8 @@ static void make_claim(queue *q, const char *name, char *claim, size_t n)
 {
     struct timeval tv;
     gettimeofday(&tv, NULL);
-    snprintf(claim, n, "%lld%06ld-%d-%lu-%s", (long long)tv.tv_sec, (long)tv.tv_usec,
-             (int)getpid(), ++q->seq, name);
+    snprintf(claim, n, "%lld%06ld-%lu-%lu-%s", (long long)tv.tv_sec, (long)tv.tv_usec,
+             q->token, ++q->seq, name);
 }
 
 static int claim(queue *q, const char *name, char *claim, size_t claimsize, char *err, size_t errsize,

@@ -11,20 +11,45 @@
 
 #include <stddef.h>
 
+/*
+ * Several iwmod processes may share one queue (docs/operations.md, "Two
+ * instances"). Each owns queue/active/<token>/, a directory it holds an
+ * exclusive flock on for its lifetime; its claims live there and carry the
+ * token in their names. A claim in the directory of a process that died
+ * (the kernel drops its flock) is adopted by the next process that looks, by
+ * renaming it into its own directory: the claim name, and so the message
+ * row and the staged retours that hang on it, stay the same.
+ */
 typedef struct {
     char inbox[4096];
     char outbox[4096];
-    char active[4096];
+    char active_root[4096];     /* queue/active: one directory per owner */
+    char active[4096];          /* queue/active/<token>: this process's claims */
     char done[4096];
     char quarantine[4096];
     char rejected[4096];
     char outgoing[4096];
     unsigned long seq;
+    unsigned long token;        /* names this process's directory and claims */
+    int owner_fd;               /* the flocked active/<token>; -1 when not open */
 } queue;
 
 /* Create the queue directories under queue_dir (mode 0750). 0 or -1 with err. */
 int queue_open(queue *q, const char *inbox, const char *outbox, const char *queue_dir,
                char *err, size_t errsize);
+
+/* Release the owner lock; the owner directory is removed when it is empty. */
+void queue_close(queue *q);
+
+/*
+ * Adopt the claims of dead owners (and of the flat layout of older
+ * versions) into this process's directory. Returns the number adopted; the
+ * log line per dead owner is written by the caller from *owners (the count).
+ */
+long queue_adopt_orphans(queue *q, long *owners);
+
+/* Claims under queue/active (every owner's directory), for status and metrics. */
+long queue_count_claims(const char *active_root);
 
 /* Is an inbox name one we may take? Dot files are still being written (documented convention). */
 int queue_name_acceptable(const char *name);

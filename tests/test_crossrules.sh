@@ -268,6 +268,32 @@ for std in iwmo ijw; do
   check "$S batch: the reused identification is refused (9056)" grep -q "^b6-reused-id.xml rejected 9056" "$T/$S-batch.outcome"
 done
 
+# ---- a message the database refuses does not hold up the others -------------------
+# A trigger refuses one message's row (SQLSTATE P0001: its data, not the database's
+# health). The batch fails, is retried one claim at a time, the other two are answered,
+# the refused one stays queued for the operator, and the daemon does not fall over.
+use_std iwmo
+new_env refused gemeente
+toewijzing t301.xml
+HOLD="$T/refused-held"; mkdir -p "$HOLD"
+N=900
+start r1.xml "$NR1" 2026-03-09 1
+start r2.xml "$NR2" 2026-07-15 1; BAD_ID=$ID
+start r3.xml "$NR1" 2026-03-09 1 "$OTHER_BSN"
+HOLD=""
+sql "CREATE FUNCTION refuse_one() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN
+       IF NEW.bericht_id = '$BAD_ID' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END \$\$;
+     CREATE TRIGGER refuse_one BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION refuse_one();"
+for f in r1.xml r2.xml r3.xml; do cp "$T/refused-held/$f" "$E/inbox/.$f" && mv "$E/inbox/.$f" "$E/inbox/$f"; done
+"$BIN/iwmod" --config "$E/iwmod.yaml" --once 2>>"$E/log"
+rc=$?
+check "refused row: --once says a file must be retried (exit 1)" test $rc -eq 1
+check "refused row: the others are answered" same "$(verdict r1.xml) $(verdict r3.xml)" "accepted rejected"
+check "refused row: the refused message stays queued" test -n "$(find "$E/queue/active" -name '*r2.xml')"
+check "refused row: nothing recorded for it" same "$(verdict r2.xml)" ""
+check "refused row: the log names the data error" grep -q "SQLSTATE P0001" "$E/log"
+check "refused row: no crash" test "$(grep -c 'Sanitizer\|double free' "$E/log")" -eq 0
+
 check "every iwmod run exited 0 (no sanitizer report, no database error)" test ! -s "$T/errors"
 [ -s "$T/errors" ] && cat "$T/errors" && grep -h -B2 -A8 'Sanitizer\|database' "$T"/*/log | head -40
 leaks=0

@@ -52,6 +52,7 @@ once() {
   [ $rc -eq 0 ] || echo "$E: iwmod --once exited $rc" >>"$T/exit-codes"
 }
 count() { find "$1" -maxdepth 1 -type f -name "${2:-*}" 2>/dev/null | wc -l; }
+claims() { find "$E/queue/active" -type f 2>/dev/null | wc -l; }  # every owner's directory
 
 # ---- configuration ------------------------------------------------------
 new_env cfg
@@ -98,21 +99,56 @@ check "xxe quarantined" test "$(count "$E/queue/quarantine" '*-xxe.xml')" -eq 1
 check "xxe reason written" grep -q doctype-forbidden "$E"/queue/quarantine/*-xxe.xml.reason
 check "not-ours quarantined" grep -q 'neither of which is one of our identities' "$E"/queue/quarantine/*-notours.xml.reason
 check "inbox empty" test "$(count "$E/inbox")" -eq 0
-check "active empty" test "$(count "$E/queue/active")" -eq 0
+check "active empty" test "$(claims)" -eq 0
 check "outgoing empty" test "$(count "$E/queue/outgoing")" -eq 0
 check "every message stored" test "$(sql "SELECT count(*) FROM messages")" -eq 7
 check "raw stored compressed with sha256" test "$(sql "SELECT count(*) FROM messages WHERE length(sha256) = 32 AND length(raw) > 0")" -eq 7
 
-# Hostile entries: a symlink, a FIFO and an oversized file are quarantined with a reason, never read
+# Hostile entries: a symlink, a FIFO, a directory and oversized files (30 MB written, 100 MB
+# sparse) are quarantined with a reason, never read; a file of another owner that we can read is a
+# message like any other (the inbox's permissions decide who may deliver, not the owner).
 ln -s /etc/passwd "$E/inbox/link.xml"
 mkfifo "$E/inbox/pipe.xml"
+mkdir "$E/inbox/dir.xml"; echo '<a/>' >"$E/inbox/dir.xml/inside.xml"
 head -c 30000000 /dev/zero | tr '\0' 'a' >"$E/inbox/huge.xml"
-timeout 60 "$BIN/iwmod" --config "$E/iwmod.yaml" --once 2>>"$E/log"
-check "hostile files handled in bounded time" test $? -eq 0
+truncate -s 100M "$E/inbox/huge100.xml"
+if [ "$(id -u)" -eq 0 ]; then
+  sed 's#Identificatie>SP2026000307<#Identificatie>SP2026077701<#' "$VALID/iwmo/WMO307.xml" >"$E/inbox/.other.xml"
+  chown nobody "$E/inbox/.other.xml" && chmod 0600 "$E/inbox/.other.xml" && mv "$E/inbox/.other.xml" "$E/inbox/other.xml"
+fi
+t0=$(date +%s)
+/usr/bin/time -f '%M' -o "$T/maxrss" timeout 60 "$BIN/iwmod" --config "$E/iwmod.yaml" --once 2>>"$E/log"
+check "hostile files handled in bounded time" test $? -eq 0 -a $(($(date +%s) - t0)) -lt 30
 check "symlink quarantined" grep -q 'not a regular file' "$E"/queue/quarantine/*-link.xml.reason
 check "fifo quarantined" grep -q 'not a regular file' "$E"/queue/quarantine/*-pipe.xml.reason
+check "directory quarantined" grep -q 'not a regular file' "$E"/queue/quarantine/*-dir.xml.reason
 check "oversized quarantined (OP179)" grep -q 'too-large: OP179' "$E"/queue/quarantine/*-huge.xml.reason
-check "nothing left in active" test "$(ls "$E/queue/active" | wc -l)" -eq 0
+check "100 MB quarantined (OP179), its size named" grep -q 'too-large: OP179 file of 104857600 bytes' "$E"/queue/quarantine/*-huge100.xml.reason
+check "oversized files recorded as refused" test "$(sql "SELECT count(*) FROM messages WHERE original_name LIKE 'huge%' AND verdict = 'refused'")" -eq 2
+ldd "$BIN/iwmod" | grep -q libasan || check "memory stays below the 30 MB file's size (max RSS $(cat "$T/maxrss") KB)" test "$(cat "$T/maxrss")" -lt 30000
+if [ "$(id -u)" -eq 0 ]; then
+  check "another owner's readable file is judged like any other" \
+    test "$(sql "SELECT direction || ' ' || verdict FROM messages WHERE original_name = 'other.xml'")" != "" -a \
+      "$(count "$E/queue/quarantine" '*-other.xml')" -eq 0
+fi
+check "nothing left in active" test "$(ls -A "$E/queue/active" | wc -l)" -eq 0
+
+# A file iwmod may not read (here: iwmod runs as nobody, the file is root's with mode 0600) is
+# quarantined with the reason, owner and mode, not retried for ever; the daemon carries on.
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+  U="$T/asnobody"; mkdir -p "$U/inbox"; chown -R nobody "$U"; chmod 755 "$T"
+  sed "s#$E/#$U/#g" "$E/iwmod.yaml" >"$U/iwmod.yaml"
+  echo secret >"$U/inbox/.locked.xml"; chmod 0600 "$U/inbox/.locked.xml"; mv "$U/inbox/.locked.xml" "$U/inbox/locked.xml"
+  cp "$VALID/iwmo/WMO307.xml" "$U/inbox/.open.xml"; chown nobody "$U/inbox/.open.xml"; mv "$U/inbox/.open.xml" "$U/inbox/open.xml"
+  if runuser -u nobody -- "$BIN/iwmod" --config "$U/iwmod.yaml" --check-config >/dev/null 2>&1; then
+    timeout 60 runuser -u nobody -- "$BIN/iwmod" --config "$U/iwmod.yaml" --once 2>>"$U/log"
+    check "unreadable file: the run ends normally" test $? -eq 0
+    check "unreadable file quarantined with its reason" grep -q 'unreadable: Permission denied (owner uid 0, mode 0600' "$U"/queue/quarantine/*-locked.xml.reason
+    check "the readable one beside it is processed" test "$(ls "$U/queue/done" | grep -c -- '-open.xml$')" -eq 1
+  else
+    echo "skipped: the unreadable-file test (user nobody cannot run $BIN/iwmod or read the schemas)"
+  fi
+fi
 
 # TR056: the same file again is a duplicate (no second retour); a new file with a used id gets 9056
 drop "$VALID/iwmo/WMO305.xml" again305.xml
@@ -180,7 +216,7 @@ for point in after-claim before-commit after-commit after-deliver; do
   check "$point: exactly one retour" test "$(count "$E/outbox" 'WMO306_*')" -eq 1
   check "$point: one delivery row" test "$(sql "SELECT count(*) FROM deliveries")" -eq 1
   check "$point: done" test "$(count "$E/queue/done")" -eq 1
-  check "$point: queue clean" test "$(count "$E/queue/active")$(count "$E/queue/outgoing")" = 00
+  check "$point: queue clean" test "$(claims)$(count "$E/queue/outgoing")" = 00
 done
 
 # ---- the running daemon: inotify, SIGTERM ------------------------------------

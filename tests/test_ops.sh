@@ -22,10 +22,7 @@ cleanup() {
 }
 trap cleanup EXIT
 pass=0; fail=0
-check() {
-  name="$1"; shift
-  if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $name"; fi
-}
+. "$SRC/tests/lib.sh"                    # check, tl_notified_daemon
 has() { grep -q -- "$2" "$1"; }
 hasnt() { ! grep -q -- "$2" "$1"; }
 wait_for() {  # wait_for TENTHS COMMAND...: retry until it succeeds
@@ -78,12 +75,7 @@ check "purge refuses a bad date" test $? -eq 2
 check "schema at version 5 or later" test "$(sql "SELECT max(version) FROM iwmod_schema_version")" -ge 5
 
 # ---- the daemon under a fake systemd: notify socket and watchdog --------------
-"$BIN/sockrecv" "$T/notify" "$T/notified" 120 &
-RECV_PID=$!
-wait_for 20 test -S "$T/notify"
-NOTIFY_SOCKET="$T/notify" WATCHDOG_USEC=2000000 sh -c \
-  'WATCHDOG_PID=$$; export WATCHDOG_PID; exec "$0" --config "$1"' "$BIN/iwmod" "$E/iwmod.yaml" 2>>"$T/log" &
-DAEMON_PID=$!
+tl_notified_daemon "$T" 2000000 "$E/iwmod.yaml" "$T/log"
 check "READY=1 sent" wait_for 50 has "$T/notified" '^READY=1'
 check "STATUS with queue depth" has "$T/notified" '^STATUS=processing; queue 0 (inbox 0, active 0)'
 drop "$VALID/iwmo/WMO301.xml" t301.xml

@@ -83,7 +83,7 @@ SUB_PID=$!
 "$BIN/iwmod" --config "$E/iwmod.yaml" 2>"$T/daemon.log" &
 DAEMON_PID=$!
 drop() { cp "$1" "$E/inbox/.$(basename "$1")" && mv "$E/inbox/.$(basename "$1")" "$E/inbox/$(basename "$1")"; }
-drained() { [ -z "$(ls "$E/inbox")" ] && [ -z "$(ls "$E/queue/active" 2>/dev/null)" ]; }
+drained() { [ -z "$(ls "$E/inbox")" ] && [ -z "$(find "$E/queue/active" -type f 2>/dev/null)" ]; }   # active/<owner>/ stays
 wait_drained() { n=300; sleep 0.3; while [ $n -gt 0 ] && ! drained; do sleep 0.1; n=$((n - 1)); done; drained; }
 for f in WMO301 JW301; do drop "$C/$f.xml"; done        # the toewijzingen first
 check "the 301s are processed" wait_drained
