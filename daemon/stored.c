@@ -1,4 +1,5 @@
 /* stored.c - compressed, optionally sealed message bytes in PostgreSQL; see stored.h. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -8,11 +9,37 @@
 #include "sealbox.h"
 #include "stored.h"
 
+/*
+ * zlib format, as compress2() writes it, but with a window and hash table
+ * sized to the input: compress2 sets up 256 KB of state for every call, which
+ * for a 2 KB message cost more than compressing it. Level 1: XML compresses
+ * well even so, and this runs for every message and every retour.
+ * uncompress() reads both.
+ */
+static int deflate_sized(const char *in, size_t len, unsigned char *z, uLongf *cap)
+{
+    int bits = 9;                       /* window 2^bits bytes, 512 B .. 32 KB */
+    while (bits < 15 && ((size_t)1 << bits) < len)
+        bits++;
+    z_stream s;
+    memset(&s, 0, sizeof(s));
+    if (deflateInit2(&s, Z_BEST_SPEED, Z_DEFLATED, bits, bits - 7 < 1 ? 1 : bits - 7, Z_DEFAULT_STRATEGY) != Z_OK)
+        return -1;
+    s.next_in = (Bytef *)in;
+    s.avail_in = (uInt)len;
+    s.next_out = z;
+    s.avail_out = (uInt)*cap;
+    int rc = deflate(&s, Z_FINISH);
+    *cap = s.total_out;
+    deflateEnd(&s);
+    return rc == Z_STREAM_END ? 0 : -1;
+}
+
 int stored_pack(const db *d, const char *in, size_t len, unsigned char **out, size_t *outlen)
 {
     uLongf cap = compressBound((uLong)len);
     unsigned char *z = malloc(cap ? cap : 1);
-    if (!z || compress2(z, &cap, (const Bytef *)in, (uLong)len, 6) != Z_OK) {
+    if (!z || len > UINT32_MAX || deflate_sized(in, len, z, &cap) < 0) {
         free(z);
         return -1;
     }
