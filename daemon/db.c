@@ -227,6 +227,28 @@ static void result_err(db *d, const PGresult *r)
         snprintf(d->err, sizeof(d->err), "database error (no message)");
 }
 
+/* Check one pipelined result; the first failure sets d->err. */
+static int result_ok(db *d, PGresult *r, int rc)
+{
+    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return rc;
+    if (rc == 0)
+        result_err(d, st == PGRES_PIPELINE_ABORTED ? NULL : r);
+    return -1;
+}
+
+/* Leave pipeline mode after its sync was read; rc as it was, or -1 when that fails. */
+static int exit_pipeline(db *d, int rc)
+{
+    d->pending = 0;
+    if (!PQexitPipelineMode(d->conn) && rc == 0) {
+        result_err(d, NULL);
+        rc = -1;
+    }
+    return rc;
+}
+
 int db_flush(db *d)
 {
     if (!d->conn || PQpipelineStatus(d->conn) == PQ_PIPELINE_OFF)
@@ -250,18 +272,10 @@ int db_flush(db *d)
             PQclear(r);
             break;
         }
-        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && rc == 0) {
-            result_err(d, st == PGRES_PIPELINE_ABORTED ? NULL : r);
-            rc = -1;
-        }
+        rc = result_ok(d, r, rc);
         PQclear(r);
     }
-    d->pending = 0;
-    if (!PQexitPipelineMode(d->conn) && rc == 0) {
-        result_err(d, NULL);
-        rc = -1;
-    }
-    return rc;
+    return exit_pipeline(d, rc);
 }
 
 /*
@@ -327,17 +341,6 @@ static PGresult *next_result(db *d)
     return r;
 }
 
-/* Check one pipelined result; the first failure sets d->err. */
-static int result_ok(db *d, PGresult *r, int rc)
-{
-    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-        return rc;
-    if (rc == 0)
-        result_err(d, st == PGRES_PIPELINE_ABORTED ? NULL : r);
-    return -1;
-}
-
 /* Send the reads down the pipeline (prepared by db_exec_many; unnamed if that failed). */
 static int send_reads(db *d, int count, const db_query *q)
 {
@@ -381,10 +384,7 @@ int db_exec_many(db *d, int count, const db_query *q, PGresult **res)
     }
     PGresult *sync = PQgetResult(d->conn);   /* PGRES_PIPELINE_SYNC */
     PQclear(sync);
-    if (!PQexitPipelineMode(d->conn) && rc == 0) {
-        result_err(d, NULL);
-        rc = -1;
-    }
+    rc = exit_pipeline(d, rc);
     for (int i = 0; rc < 0 && i < count; i++) {
         PQclear(res[i]);
         res[i] = NULL;

@@ -51,8 +51,7 @@ int events_record(db *d, const char *topic, const char *body_json)
 }
 
 /* Many events in one statement, in array order: rows is a JSON array of
- * {"topic": T, "body": {...}}. Used for the thousands of prestatie events of
- * one declaratie, which one INSERT each would make a round of statements. */
+ * {"topic": T, "body": {...}} (the events held until COMMIT, below). */
 static int events_record_rows(db *d, json_t *rows)
 {
     char *s = json_dumps(rows, JSON_COMPACT);
@@ -79,6 +78,8 @@ static int events_record_rows(db *d, json_t *rows)
  * but kept in d->held and written with the others of the transaction by one
  * statement just before COMMIT (events_record_rows keeps their order), so a
  * batch of messages costs one events statement instead of two per message.
+ * Every EVENT_ROWS_PER_STATEMENT held events are written at once, which bounds
+ * the memory a declaratie's thousands of prestatie events take.
  */
 
 static void held_drop(db *d)
@@ -89,16 +90,7 @@ static void held_drop(db *d)
 
 static int held_write(db *d)
 {
-    json_t *rows = d->held;
-    int rc = 0;
-    size_t n = json_array_size(rows);
-    for (size_t from = 0; rows && from < n && rc == 0; from += EVENT_ROWS_PER_STATEMENT) {
-        json_t *part = json_array();
-        for (size_t i = from; i < n && i < from + EVENT_ROWS_PER_STATEMENT; i++)
-            json_array_append(part, json_array_get(rows, i));
-        rc = events_record_rows(d, part);
-        json_decref(part);
-    }
+    int rc = json_array_size((json_t *)d->held) ? events_record_rows(d, d->held) : 0;
     held_drop(d);
     return rc;
 }
@@ -115,7 +107,7 @@ static int hold(db *d, const char *topic, json_t *body)
         snprintf(d->err, sizeof(d->err), "out of memory for the event %s", topic);
         return -1;
     }
-    return 0;
+    return json_array_size((json_t *)d->held) >= EVENT_ROWS_PER_STATEMENT ? held_write(d) : 0;
 }
 
 static int record_json(db *d, const char *topic, json_t *body)
@@ -299,16 +291,8 @@ struct decl_ctx {
     db *d;
     const events_message *m;
     json_t *whole;                      /* codes rejecting the whole message; empty when none */
-    json_t *rows;                       /* events not yet written, see events_record_rows */
     char topic[64];
 };
-
-static int flush_rows(struct decl_ctx *c)
-{
-    int rc = json_array_size(c->rows) ? events_record_rows(c->d, c->rows) : 0;
-    json_array_clear(c->rows);
-    return rc;
-}
 
 static json_t *prestatie_body(struct decl_ctx *c, xmlNodePtr cl, xmlNodePtr p, int *rejected)
 {
@@ -342,28 +326,21 @@ static int record_prestatie(struct decl_ctx *c, xmlNodePtr decl, xmlNodePtr cl, 
     set_text(o, "declaratie_nummer", xu_text(decl, "DeclaratieNummer", nr, sizeof(nr)));
     snprintf(c->topic, sizeof(c->topic), "%s.323.prestatie.%s",
              iwmo_standard_name(c->m->r->ident.standard), rejected ? "rejected" : "approved");
-    json_t *row = json_pack("{s:s, s:o}", "topic", c->topic, "body", o);
-    if (!row || json_array_append_new(c->rows, row) < 0) {
-        snprintf(c->d->err, sizeof(c->d->err), "out of memory for the prestatie events");
-        return -1;
-    }
-    return json_array_size(c->rows) >= EVENT_ROWS_PER_STATEMENT ? flush_rows(c) : 0;
+    int rc = record_json(c->d, c->topic, o);
+    json_decref(o);
+    return rc;
 }
 
 /* One event per Prestatie of a judged inbound 323. */
 static int record_prestaties(db *d, const events_message *m)
 {
     xmlNodePtr decl = xu_child(xmlDocGetRootElement(m->r->doc), "Declaratie");
-    struct decl_ctx c = {d, m, whole_message_codes(m->r, decl), json_array(), ""};
-    /* Thousands of them: written as they come, 1,000 a statement, after the events held so far. */
-    int rc = d->held ? held_write(d) : 0;
+    struct decl_ctx c = {d, m, whole_message_codes(m->r, decl), ""};
+    int rc = 0;
     for (xmlNodePtr cl = xu_first_desc(decl, "Client"); cl && rc == 0; cl = xu_next(cl, "Client"))
         for (xmlNodePtr p = xu_first_desc(cl, "Prestatie"); p && rc == 0; p = xu_next(p, "Prestatie"))
             rc = record_prestatie(&c, decl, cl, p);
-    if (rc == 0)
-        rc = flush_rows(&c);
     json_decref(c.whole);
-    json_decref(c.rows);
     return rc;
 }
 

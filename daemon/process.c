@@ -673,14 +673,13 @@ static int reads_ahead(const work *w)
            !w->r.ident.msgtype->is_retour && (w->r.ident.type == 305 || w->r.ident.type == 307);
 }
 
-/* No earlier message of the batch names this client or uses this identification. */
-static int first_in_batch(const work *ws, size_t i, const char *bsn)
+/* No earlier message of the batch names this client (bsns[k]) or uses this identification. */
+static int first_in_batch(const work *ws, char (*bsns)[16], size_t i)
 {
-    char other[16];
     for (size_t k = 0; k < i; k++) {
         if (!ws[k].live)
             continue;
-        if (*bsn && !strcmp(work_bsn(&ws[k], other, sizeof(other)), bsn))
+        if (*bsns[i] && !strcmp(bsns[k], bsns[i]))
             return 0;
         if (!strcmp(ws[k].sender, ws[i].sender) && !strcmp(ws[k].bericht_id, ws[i].bericht_id))
             return 0;
@@ -702,15 +701,21 @@ static void read_ahead(daemon_ctx *x, work *ws, size_t n)
     for (size_t i = 0; i < n; i++)
         if (ws[i].live && ws[i].r.ident.type == 301)
             return;
-    char bsn[16];
+    char (*bsns)[16] = calloc(n, sizeof(*bsns));
+    if (!bsns)
+        return;                         /* not read ahead: each message reads for itself */
+    for (size_t i = 0; i < n; i++)
+        if (ws[i].live)
+            work_bsn(&ws[i], bsns[i], sizeof(bsns[i]));
     for (size_t i = 0; i < n; i++) {
-        if (!reads_ahead(&ws[i]) || !first_in_batch(ws, i, work_bsn(&ws[i], bsn, sizeof(bsn))))
+        if (!reads_ahead(&ws[i]) || !first_in_batch(ws, bsns, i))
             continue;
         ws[i].read_ahead = 1;
         state_read_ahead(&x->d, ws[i].sender, ws[i].r.ident.standard, ws[i].r.ident.type, ws[i].bericht_id,
-                         ws[i].sha, bsn);
+                         ws[i].sha, bsns[i]);
         cross_rules_read_ahead(&x->d, &ws[i].r);
     }
+    free(bsns);
     if (db_ahead_run(&x->d) < 0)        /* the transaction fails on its next statement anyway */
         db_ahead_clear(&x->d);
 }

@@ -163,16 +163,9 @@ static int client_id(db *d, const char *bsn, const char *key, char *id, size_t n
         return 0;
     }
     PQclear(r);
-    r = db_exec(d,
-        "WITH s AS (SELECT id FROM clients WHERE bsn = $1), "
-        "i AS (INSERT INTO clients (bsn, pseudonym) SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM s) "
-        "ON CONFLICT (bsn) DO NOTHING RETURNING id) "
-        "SELECT id FROM s UNION ALL SELECT id FROM i", 2, p, NULL, 0);
-    if (r && PQntuples(r) == 0) {       /* inserted by another process meanwhile */
-        PQclear(r);
-        r = db_exec(d, "INSERT INTO clients (bsn, pseudonym) VALUES ($1, $2) ON CONFLICT (bsn) DO UPDATE "
-                       "SET bsn = EXCLUDED.bsn RETURNING id", 2, p, NULL, 0);
-    }
+    /* New here; the upsert also returns the id when another process inserted it meanwhile. */
+    r = db_exec(d, "INSERT INTO clients (bsn, pseudonym) VALUES ($1, $2) ON CONFLICT (bsn) DO UPDATE "
+                   "SET bsn = EXCLUDED.bsn RETURNING id", 2, p, NULL, 0);
     if (!r)
         return -1;
     snprintf(id, n, "%s", PQgetvalue(r, 0, 0));
