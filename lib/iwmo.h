@@ -222,6 +222,8 @@ size_t iwmo_refdata_productcode_count(const iwmo_refdata *r);
 typedef struct {
     iwmo_date today;
     const iwmo_refdata *ref;    /* NULL: rules that need a list are skipped */
+    int pieces;                 /* the document is one piece of a bigger message: rules that need
+                                   the whole message are skipped; run them through iwmo_msgwide */
 } iwmo_rule_env;
 
 /*
@@ -242,6 +244,25 @@ typedef struct {
 } iwmo_rule_info;
 
 const iwmo_rule_info *iwmo_rule_at(size_t i);
+
+/* ---- message-wide rules over a message seen in pieces (323) ---- */
+
+/*
+ * A big 323 may be checked piece by piece: each piece holds the message's
+ * Header and Declaratie fields and some of its Clients (every Client in
+ * exactly one piece, pieces in document order, original line numbers).
+ * iwmo_rules_check with env->pieces set runs the rules that fit one piece;
+ * this accumulator runs the rest (uniqueness keys, TR315, TR316, TR358,
+ * TR416) over all pieces together.
+ */
+typedef struct iwmo_msgwide iwmo_msgwide;
+iwmo_msgwide *iwmo_msgwide_new(const iwmo_msgtype *t);   /* NULL on no memory */
+/* Feed one piece, in document order; keeps keys, lines and amounts, not nodes. 0 or -1 (no memory). */
+int iwmo_msgwide_feed(iwmo_msgwide *m, xmlDocPtr piece);
+/* After the last piece: add the message-wide rules' findings (node NULL, line of the element
+ * concerned). Returns how many. */
+int iwmo_msgwide_finish(iwmo_msgwide *m, const iwmo_rule_env *env, iwmo_findings *f);
+void iwmo_msgwide_free(iwmo_msgwide *m);
 
 /* Run the rules on a checked message when it passed its XSD; updates r->valid. */
 void iwmo_check_rules(const iwmo_rule_env *env, iwmo_result *r);

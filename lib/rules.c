@@ -28,16 +28,64 @@ int rule_applies(const rule *r, const iwmo_msgtype *t)
     return 0;
 }
 
-void rule_fail(rule_ctx *c, const rule *r, xmlNodePtr where, const char *fmt, ...)
+/* Add the finding of r at where, or (where NULL and no root) at line only. */
+static void rule_vfail(rule_ctx *c, const rule *r, xmlNodePtr where, long line,
+                       const char *fmt, va_list ap)
 {
     char msg[512];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    xmlNodePtr at = where ? where : c->root;
+    size_t before = c->f->count;
+    iwmo_findings_add_at(c->f, at, r->info.level, r->info.retourcode, r->info.id, "%s", msg);
+    if (!at && c->f->count > before)
+        c->f->items[before].line = line;
+    c->added++;
+}
+
+void rule_fail(rule_ctx *c, const rule *r, xmlNodePtr where, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    rule_vfail(c, r, where, 0, fmt, ap);
     va_end(ap);
-    iwmo_findings_add_at(c->f, where ? where : c->root, r->info.level, r->info.retourcode,
-                         r->info.id, "%s", msg);
-    c->added++;
+}
+
+void rule_fail_at(rule_ctx *c, const rule *r, xmlNodePtr where, long line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    rule_vfail(c, r, where, line, fmt, ap);
+    va_end(ap);
+}
+
+const rule *rule_find(const char *id)
+{
+    for (size_t t = 0; t < NTABLES; t++)
+        for (size_t k = 0; k < tables[t]->count; k++)
+            if (strcmp(tables[t]->rows[k].info.id, id) == 0)
+                return &tables[t]->rows[k];
+    return NULL;
+}
+
+/*
+ * The 323 rules that look across Clients or sum over the message. The other
+ * 323 rules look inside one Client or Prestatie, or at the Header and the
+ * Declaratie fields that every piece repeats.
+ */
+static const char *const whole_323_ids[] = {"TR101", "TR315", "TR316", "TR358", "TR416"};
+
+int rule_whole_323(const rule *r)
+{
+    for (size_t i = 0; i < sizeof(whole_323_ids) / sizeof(whole_323_ids[0]); i++)
+        if (strcmp(r->info.id, whole_323_ids[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* In piece mode a 323 leaves its whole-message rules to iwmo_msgwide. */
+static int left_to_msgwide(const rule_ctx *c, const rule *r)
+{
+    return c->env->pieces && c->type->type == 323 && rule_whole_323(r);
 }
 
 const iwmo_rule_info *iwmo_rule_at(size_t i)
@@ -60,7 +108,7 @@ int iwmo_rules_check(const iwmo_rule_env *env, xmlDocPtr doc, const iwmo_msgtype
     for (size_t i = 0; i < NTABLES; i++) {
         for (size_t k = 0; k < tables[i]->count; k++) {
             const rule *r = &tables[i]->rows[k];
-            if (rule_applies(r, t))
+            if (rule_applies(r, t) && !left_to_msgwide(&c, r))
                 r->check(&c, r);
         }
     }

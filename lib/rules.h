@@ -35,11 +35,48 @@ typedef struct {
 void rule_fail(rule_ctx *c, const rule *r, xmlNodePtr where, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Like rule_fail; without an element (piece mode) the finding gets line instead. */
+void rule_fail_at(rule_ctx *c, const rule *r, xmlNodePtr where, long line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* The row of rule id (any table), or NULL. */
+const rule *rule_find(const char *id);
+
+/* Does r, on a 323, compare Clients or sum over the whole message (see rules_msgwide.c)? */
+int rule_whole_323(const rule *r);
+
 /* "WMO305" for iWmo 305: does r apply to the message being checked? */
 int rule_applies(const rule *r, const iwmo_msgtype *t);
 
 extern const rule_table rules_tr_table;      /* technische regels, xslt group */
 extern const rule_table rules_cdcs_table;    /* condities, constraints (CD/CS) incl. elfproef */
 extern const rule_table rules_extern_table;  /* externe-bron group: TR135, TR346, TR378, TR381 */
+
+/*
+ * The parts of the whole-message 323 rules that the DOM check (rules_tr.c)
+ * and the piece-by-piece check (rules_msgwide.c) share: the keys they
+ * compare and the texts they report. A report goes to element at, or
+ * without one (at NULL) to line.
+ */
+#define RULE_KEY_MAX 1024
+
+/* TR101: the i-th keyed class of message type msg ("Client"), NULL past the end. */
+const char *tr101_class(int msg, size_t i);
+/* TR101: 0 and e's key within its parents' keys in out when e is an instance of class i. */
+int tr101_key(int msg, size_t i, xmlNodePtr e, char *out, size_t size);
+void tr101_report(rule_ctx *c, const rule *r, xmlNodePtr at, long line, const char *cls,
+                  long first_line);
+void tr315_report(rule_ctx *c, const rule *r, xmlNodePtr at, long line, const char *value,
+                  long first_line);
+void tr316_report(rule_ctx *c, const rule *r, xmlNodePtr at, long line, const char *value,
+                  long credited_line);
+/* TR358: the TotaalBedrag element with the signed total in *total, or NULL when there is none. */
+xmlNodePtr tr358_total(xmlNodePtr declaratie, long long *total);
+long long tr358_sum(xmlNodePtr declaratie);      /* IngediendBedrag of its Prestaties, signed */
+void tr358_report(rule_ctx *c, const rule *r, xmlNodePtr at, long line, long long total,
+                  long long sum);
+/* TR416: 0 and the delivery key in out for a debit Prestatie, -1 for a credit one. */
+int tr416_key(xmlNodePtr prestatie, char *out, size_t size);
+void tr416_report(rule_ctx *c, const rule *r, xmlNodePtr at, long line, long first_line);
 
 #endif

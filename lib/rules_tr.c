@@ -299,24 +299,55 @@ static void full_key(int msg, xmlNodePtr n, char *out, size_t size)
     snprintf(out + o, size - o, "\x1e");
 }
 
-/* Report every instance of class s whose full key was already seen earlier. */
-static void report_duplicates(rule_ctx *c, const rule *r, const key_spec *s)
+/* The i-th key spec of message type msg, or NULL past the end. */
+static const key_spec *nth_spec(int msg, size_t i)
+{
+    for (size_t k = 0; k < NKEYS; k++)
+        if (key_specs[k].msg == msg && i-- == 0)
+            return &key_specs[k];
+    return NULL;
+}
+
+const char *tr101_class(int msg, size_t i)
+{
+    const key_spec *s = nth_spec(msg, i);
+    return s ? s->cls : NULL;
+}
+
+int tr101_key(int msg, size_t i, xmlNodePtr e, char *out, size_t size)
+{
+    const key_spec *s = nth_spec(msg, i);
+    out[0] = '\0';
+    if (!s || spec_of(msg, e) != s)
+        return -1;
+    full_key(msg, e, out, size);
+    return 0;
+}
+
+void tr101_report(rule_ctx *c, const rule *r, xmlNodePtr at, long line, const char *cls,
+                  long first_line)
+{
+    rule_fail_at(c, r, at, line, "duplicate %s: same logical key as the %s on line %ld",
+                 cls, cls, first_line);
+}
+
+/* Report every instance of the i-th keyed class whose full key was already seen earlier. */
+static void report_duplicates(rule_ctx *c, const rule *r, size_t i)
 {
     key_list l = {0};
-    for (xmlNodePtr e = xu_first_desc(c->root, s->cls); e; e = xu_next_desc(c->root, e, s->cls)) {
-        char key[1024] = "";
-        if (spec_of(s->msg, e) != s)
+    const char *cls = tr101_class(msgno(c), i);
+    for (xmlNodePtr e = xu_first_desc(c->root, cls); e; e = xu_next_desc(c->root, e, cls)) {
+        char key[RULE_KEY_MAX];
+        if (tr101_key(msgno(c), i, e, key, sizeof(key)) < 0)
             continue;
-        full_key(s->msg, e, key, sizeof(key));
         if (kl_add(&l, key, e) < 0)
             break;
     }
     kl_sort(&l);
-    for (size_t i = 1; i < l.n; i++) {
-        const key_entry *first = kl_earlier(&l, i);
+    for (size_t k = 1; k < l.n; k++) {
+        const key_entry *first = kl_earlier(&l, k);
         if (first)
-            rule_fail(c, r, l.v[i].node, "duplicate %s: same logical key as the %s on line %ld",
-                  s->cls, s->cls, line_of(first->node));
+            tr101_report(c, r, l.v[k].node, 0, cls, line_of(first->node));
     }
     kl_free(&l);
 }
@@ -324,9 +355,8 @@ static void report_duplicates(rule_ctx *c, const rule *r, const key_spec *s)
 /* TR101: no message class occurs twice with the same logical key (within its parents' keys). */
 static void check_tr101(rule_ctx *c, const rule *r)
 {
-    for (size_t i = 0; i < NKEYS; i++)
-        if (key_specs[i].msg == msgno(c))
-            report_duplicates(c, r, &key_specs[i]);
+    for (size_t i = 0; tr101_class(msgno(c), i); i++)
+        report_duplicates(c, r, i);
 }
 
 /* ---- TR134 -------------------------------------------------------------- */
@@ -527,6 +557,20 @@ static void check_tr410(rule_ctx *c, const rule *r)
 
 /* ---- declaration rules: TR315, TR316, TR335, TR342, TR358, TR416 -------- */
 
+void tr315_report(rule_ctx *c, const rule *r, xmlNodePtr at, long line, const char *value,
+                  long first_line)
+{
+    rule_fail_at(c, r, at, line, "VorigReferentieNummer '%s' already used on line %ld", value,
+                 first_line);
+}
+
+void tr316_report(rule_ctx *c, const rule *r, xmlNodePtr at, long line, const char *value,
+                  long credited_line)
+{
+    rule_fail_at(c, r, at, line, "VorigReferentieNummer '%s' credits the Prestatie on line %ld "
+                 "of this same message", value, credited_line);
+}
+
 /* TR315: no two Prestaties in the message name the same VorigReferentieNummer. */
 static void check_tr315(rule_ctx *c, const rule *r)
 {
@@ -535,8 +579,7 @@ static void check_tr315(rule_ctx *c, const rule *r)
     for (size_t i = 1; i < l.n; i++) {
         const key_entry *first = kl_earlier(&l, i);
         if (first)
-            rule_fail(c, r, l.v[i].node, "VorigReferentieNummer '%s' already used on line %ld",
-                  l.v[i].key, line_of(first->node));
+            tr315_report(c, r, l.v[i].node, 0, l.v[i].key, line_of(first->node));
     }
     kl_free(&l);
 }
@@ -551,8 +594,7 @@ static void check_tr316(rule_ctx *c, const rule *r)
         char v[128];
         const key_entry *hit = kl_find(&refs, xu_text(a, NULL, v, sizeof(v)));
         if (hit)
-            rule_fail(c, r, a, "VorigReferentieNummer '%s' credits the Prestatie on line %ld "
-                      "of this same message", v, line_of(hit->node));
+            tr316_report(c, r, a, 0, v, line_of(hit->node));
     }
     kl_free(&refs);
 }
@@ -656,24 +698,42 @@ static void check_tr353(rule_ctx *c, const rule *r)
             rule_fail(c, r, v, "Verzoek has neither a TeWijzigenProduct nor a NieuwProduct");
 }
 
+xmlNodePtr tr358_total(xmlNodePtr declaratie, long long *total)
+{
+    xmlNodePtr ti = xu_child(declaratie, "TotaalIngediendBedrag");
+    if (signed_amount(ti, "TotaalBedrag", total) < 0)
+        return NULL;
+    return xu_child(ti, "TotaalBedrag");
+}
+
+long long tr358_sum(xmlNodePtr declaratie)
+{
+    long long sum = 0, v;
+    for (xmlNodePtr p = xu_first_desc(declaratie, "Prestatie"); p;
+         p = xu_next_desc(declaratie, p, "Prestatie"))
+        if (signed_amount(xu_child(p, "IngediendBedrag"), "Bedrag", &v) == 0)
+            sum += v;
+    return sum;
+}
+
+void tr358_report(rule_ctx *c, const rule *r, xmlNodePtr at, long line, long long total,
+                  long long sum)
+{
+    char s1[32], s2[32];
+    fmt_cents(total, s1, sizeof(s1));
+    fmt_cents(sum, s2, sizeof(s2));
+    rule_fail_at(c, r, at, line, "TotaalIngediendBedrag %s differs from the sum of the "
+                 "Prestaties' IngediendBedrag %s (debit minus credit)", s1, s2);
+}
+
 /* TR358: TotaalIngediendBedrag equals the Prestaties' IngediendBedrag, debit minus credit. */
 static void check_tr358(rule_ctx *c, const rule *r)
 {
     xmlNodePtr d = xu_child(c->root, "Declaratie");
-    xmlNodePtr ti = xu_child(d, "TotaalIngediendBedrag");
-    long long total, sum = 0, v;
-    if (signed_amount(ti, "TotaalBedrag", &total) < 0)
-        return;
-    for (xmlNodePtr p = xu_first_desc(d, "Prestatie"); p; p = xu_next_desc(d, p, "Prestatie"))
-        if (signed_amount(xu_child(p, "IngediendBedrag"), "Bedrag", &v) == 0)
-            sum += v;
-    if (sum == total)
-        return;
-    char s1[32], s2[32];
-    fmt_cents(total, s1, sizeof(s1));
-    fmt_cents(sum, s2, sizeof(s2));
-    rule_fail(c, r, xu_child(ti, "TotaalBedrag"), "TotaalIngediendBedrag %s differs from the sum "
-              "of the Prestaties' IngediendBedrag %s (debit minus credit)", s1, s2);
+    long long total, sum;
+    xmlNodePtr at = tr358_total(d, &total);
+    if (at && (sum = tr358_sum(d)) != total)
+        tr358_report(c, r, at, 0, total, sum);
 }
 
 /* TR377: RedenAfwijzingVerzoek 8 (residence rule) comes with a Woonplaatsbeginsel class. */
@@ -742,17 +802,26 @@ static void check_tr409(rule_ctx *c, const rule *r)
         rule_fail(c, r, w, "Woonplaatsbeginsel is only allowed with RedenAfwijzingVerzoek 8");
 }
 
-/* Key of a Prestatie's delivery: ToewijzingNummer, product and period. */
-static void delivery_key(xmlNodePtr p, char *out, size_t size)
+int tr416_key(xmlNodePtr p, char *out, size_t size)
 {
     static const char *const keys[] = {"ToewijzingNummer", "ProductCategorie", "ProductCode",
                                        "ProductPeriode/Begindatum", "ProductPeriode/Einddatum"};
+    char dc[8];
     out[0] = '\0';
+    if (strcmp(xu_text(p, "IngediendBedrag/DebetCredit", dc, sizeof(dc)), "D") != 0)
+        return -1;
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         char v[64];
         size_t o = strlen(out);
         snprintf(out + o, size - o, "%s\x1f", xu_text(p, keys[i], v, sizeof(v)));
     }
+    return 0;
+}
+
+void tr416_report(rule_ctx *c, const rule *r, xmlNodePtr at, long line, long first_line)
+{
+    rule_fail_at(c, r, at, line, "second debit Prestatie for the same ToewijzingNummer, "
+                 "product and ProductPeriode (first on line %ld)", first_line);
 }
 
 /*
@@ -764,10 +833,9 @@ static void check_tr416(rule_ctx *c, const rule *r)
 {
     key_list l = {0};
     for (xmlNodePtr p = xu_first_desc(c->root, "Prestatie"); p; p = xu_next_desc(c->root, p, "Prestatie")) {
-        char dc[8], key[512];
-        if (strcmp(xu_text(p, "IngediendBedrag/DebetCredit", dc, sizeof(dc)), "D") != 0)
+        char key[RULE_KEY_MAX];
+        if (tr416_key(p, key, sizeof(key)) < 0)
             continue;
-        delivery_key(p, key, sizeof(key));
         if (kl_add(&l, key, p) < 0)
             break;
     }
@@ -775,8 +843,7 @@ static void check_tr416(rule_ctx *c, const rule *r)
     for (size_t i = 1; i < l.n; i++) {
         const key_entry *first = kl_earlier(&l, i);
         if (first)
-            rule_fail(c, r, l.v[i].node, "second debit Prestatie for the same ToewijzingNummer, "
-                  "product and ProductPeriode (first on line %ld)", line_of(first->node));
+            tr416_report(c, r, l.v[i].node, 0, line_of(first->node));
     }
     kl_free(&l);
 }

@@ -62,7 +62,7 @@ static iwmo_refdata *make_ref(int gemeenten, int products)
 
 static iwmo_rule_env env_with(const iwmo_refdata *ref)
 {
-    iwmo_rule_env e = {iwmo_date_make(2026, 11, 24), ref};
+    iwmo_rule_env e = {.today = iwmo_date_make(2026, 11, 24), .ref = ref};
     return e;
 }
 
