@@ -300,11 +300,17 @@ static int finding_cmp(const void *a, const void *b)
     return d ? d : x->level - y->level;
 }
 
+static void sort_findings(iwmo_findings *f)
+{
+    if (f->count > 1)
+        qsort(f->items, f->count, sizeof(*f->items), finding_cmp);
+}
+
 /* Both lists hold the same findings: rule, retourcode, level, line and text. */
 static void assert_same_findings(iwmo_findings *dom, iwmo_findings *pcs, const char *what)
 {
-    qsort(dom->items, dom->count, sizeof(*dom->items), finding_cmp);
-    qsort(pcs->items, pcs->count, sizeof(*pcs->items), finding_cmp);
+    sort_findings(dom);
+    sort_findings(pcs);
     for (size_t i = 0; i < dom->count || i < pcs->count; i++) {
         const iwmo_finding *a = i < dom->count ? &dom->items[i] : NULL;
         const iwmo_finding *b = i < pcs->count ? &pcs->items[i] : NULL;
