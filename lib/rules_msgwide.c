@@ -12,8 +12,8 @@
 
 /* ---- a set of short strings with the line of their first occurrence ----- */
 
+/* 8 bytes a slot: the hash is not kept but computed again when the table grows. */
 typedef struct {
-    uint32_t hash;
     uint32_t off;               /* offset + 1 of the key in the pool; 0 = empty slot */
     uint32_t line;
 } ks_slot;
@@ -45,7 +45,7 @@ static ks_slot *ks_slot_for(const keyset *s, const char *key, uint32_t h)
     size_t mask = s->cap - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
         ks_slot *sl = &s->slots[i];
-        if (!sl->off || (sl->hash == h && strcmp(s->pool + sl->off - 1, key) == 0))
+        if (!sl->off || strcmp(s->pool + sl->off - 1, key) == 0)
             return sl;
     }
 }
@@ -62,8 +62,10 @@ static int ks_rehash(keyset *s)
     }
     s->cap = ncap;
     for (size_t i = 0; i < ocap; i++)
-        if (old[i].off)
-            *ks_slot_for(s, old[i].off - 1 + s->pool, old[i].hash) = old[i];
+        if (old[i].off) {
+            const char *key = s->pool + old[i].off - 1;
+            *ks_slot_for(s, key, ks_hash(key)) = old[i];
+        }
     free(old);
     return 0;
 }
@@ -108,7 +110,7 @@ static int ks_put(keyset *s, const char *key, long line, long *first, uint32_t *
     uint32_t o = ks_store(s, key);
     if (!o)
         return -1;
-    *sl = (ks_slot){h, o, line_u32(line)};
+    *sl = (ks_slot){o, line_u32(line)};
     s->n++;
     if (off)
         *off = o;
