@@ -80,6 +80,8 @@ int checker_open(checker *c, const checker_opts *o, char *err, size_t errsize)
     iwmo_limits_default(&c->limits);
     if (o->max_bytes)
         c->limits.max_bytes = o->max_bytes;
+    if (o->stream_from)
+        c->limits.stream_from = o->stream_from;
     c->env.today = o->today ? iwmo_date_parse(o->today) : checker_system_today();
     if (c->env.today == IWMO_NO_DATE) {
         snprintf(err, errsize, "'%s' is not a date (YYYY-MM-DD)", o->today);
@@ -136,7 +138,7 @@ void checker_run(checker *c, const char *path, iwmo_result *r)
         return;
     }
     checker_wrapping wr;
-    checker_run_buffer(c, buf, len, r, &wr);
+    checker_run_buffer_whole(c, buf, len, r, &wr);
     checker_wrapping_free(&wr);
     free(buf);
 }
@@ -181,7 +183,10 @@ void checker_run_buffer(checker *c, const char *buf, size_t len, iwmo_result *r,
         len = wr->env.payload_len;
     }
     iwmo_findings_free(&outer);
-    iwmo_check_message(c->schemas, &c->limits, buf, len, r);
+    /* A big 323 is checked piece by piece (lib/stream.c); buf outlives r in every caller. */
+    if (!iwmo_stream_wanted(buf, len, &c->limits) ||
+        iwmo_check_message_streamed(c->schemas, &c->limits, buf, len, r) < 0)
+        iwmo_check_message(c->schemas, &c->limits, buf, len, r);
     if (wr->env.kind != IWMO_ENV_NONE && r->identified &&
         iwmo_envelope_check(&wr->env, r->doc, &r->ident, &r->findings) < 0) {
         r->identified = 0;              /* the envelope contradicts its payload: refuse it */
@@ -189,6 +194,15 @@ void checker_run_buffer(checker *c, const char *buf, size_t len, iwmo_result *r,
         return;
     }
     iwmo_check_rules(&c->env, r);
+}
+
+void checker_run_buffer_whole(checker *c, const char *buf, size_t len, iwmo_result *r,
+                              checker_wrapping *wr)
+{
+    size_t stream_from = c->limits.stream_from;
+    c->limits.stream_from = 0;
+    checker_run_buffer(c, buf, len, r, wr);
+    c->limits.stream_from = stream_from;
 }
 
 void checker_wrapping_free(checker_wrapping *wr)

@@ -14,6 +14,7 @@ typedef struct {
     const char *data_dir;       /* NULL: found automatically */
     const char *today;          /* "YYYY-MM-DD"; NULL: the system date */
     size_t max_bytes;           /* 0: default */
+    size_t stream_from;         /* 0: default (limits.stream_from) */
 } checker_opts;
 
 typedef struct {
@@ -50,6 +51,9 @@ typedef struct {
  */
 void checker_run_buffer(checker *c, const char *buf, size_t len, iwmo_result *r,
                         checker_wrapping *wr);
+/* The same, never piece by piece: for bytes freed while r is still in use. */
+void checker_run_buffer_whole(checker *c, const char *buf, size_t len, iwmo_result *r,
+                              checker_wrapping *wr);
 void checker_wrapping_free(checker_wrapping *wr);
 
 /* The system date in local time. */

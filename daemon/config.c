@@ -211,6 +211,11 @@ static void k_max_depth(struct reader *r, yaml_node_t *v, config *c, const char 
     c->max_depth = (int)positive_number(r, v, key);
 }
 
+static void k_stream_from(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    c->stream_from = (size_t)positive_number(r, v, key);
+}
+
 static void k_level(struct reader *r, yaml_node_t *v, config *c, const char *key)
 {
     static const struct { const char *name; int prio; } levels[] = {
@@ -258,7 +263,8 @@ static void k_clock(struct reader *r, yaml_node_t *v, config *c, const char *key
 
 static void k_limits(struct reader *r, yaml_node_t *v, config *c, const char *key)
 {
-    static const struct key keys[] = {{"max_bytes", k_max_bytes}, {"max_depth", k_max_depth}, {NULL, NULL}};
+    static const struct key keys[] = {{"max_bytes", k_max_bytes}, {"max_depth", k_max_depth},
+                                        {"stream_from", k_stream_from}, {NULL, NULL}};
     walk_mapping(r, v, keys, c, key);
 }
 

@@ -58,6 +58,7 @@
 #include <string.h>
 #include "declaratie.h"
 #include "declaratie_int.h"
+#include "declaratie_pieces.h"
 #include "declaratie_toew.h"
 #include "xmlutil.h"
 
@@ -84,6 +85,12 @@ typedef struct {
     PGresult *tarieven;             /* contract_tarieven of the relation (TR418) */
     int *tar_next;
     smap tar_by_product;
+    /* a big declaratie checked piece by piece (declaratie_pieces.h) */
+    int pieced;
+    int tr304_late;                 /* no credits: TR304 of a Client judged with its debets */
+    iwmo_date *begins;              /* every Prestatie's Begindatum (TR318) */
+    size_t nbegins, capbegins;
+    long long approved_cents;       /* signed total of the lines approved so far */
 } dctx;
 
 /* ---- small helpers ---------------------------------------------------------- */
@@ -199,6 +206,9 @@ static int tr333(dctx *x)
 /* Does a Prestatie of this declaratie start in [from, to)? (care given in a skipped month) */
 static int care_between(dctx *x, iwmo_date from, iwmo_date to)
 {
+    for (size_t i = 0; i < x->nbegins; i++)
+        if (x->begins[i] != IWMO_NO_DATE && x->begins[i] >= from && x->begins[i] < to)
+            return 1;
     for (xmlNodePtr n = xu_first_desc(x->decl, "Prestatie"); n; n = xu_next_desc(x->decl, n, "Prestatie")) {
         iwmo_date b = xu_date(n, "ProductPeriode/Begindatum");
         if (b != IWMO_NO_DATE && b >= from && b < to)
@@ -512,7 +522,7 @@ static int check_clients(dctx *x, int pass)
 {
     for (xmlNodePtr cl = xu_first_desc(x->decl, "Client"); cl; cl = xu_next(cl, "Client")) {
         xu_text(cl, "Bsn", x->bsn, sizeof(x->bsn));
-        if (pass == 0 && tr304_client(x, cl) < 0)
+        if ((pass == 0 || x->tr304_late) && tr304_client(x, cl) < 0)
             return -1;
         if (!is_clean(x, cl))
             continue;
@@ -561,7 +571,8 @@ static int fill_set(dctx *x, PGresult *res, smap *set)
 /* The numbers the message names, each once, as text[] literals. */
 typedef struct {
     sbuf bsns, refs, vorigs, nrs;
-    int debets;
+    int debets, credits;
+    smap seen[4];
 } names;
 
 static int add_once(smap *seen, sbuf *lit, const char *v)
@@ -574,31 +585,64 @@ static int add_once(smap *seen, sbuf *lit, const char *v)
     return 0;
 }
 
+static int add_begin(dctx *x, iwmo_date b)
+{
+    if (x->nbegins == x->capbegins) {
+        size_t cap = x->capbegins ? 2 * x->capbegins : 1024;
+        iwmo_date *n = realloc(x->begins, cap * sizeof(*n));
+        if (!n)
+            return -1;
+        x->begins = n;
+        x->capbegins = cap;
+    }
+    x->begins[x->nbegins++] = b;
+    return 0;
+}
+
+/* Add the numbers of x->decl's Clients (the whole message, or one piece of it). */
 static int collect_names(dctx *x, names *nm)
 {
-    smap seen[4] = {{0}};
     int rc = 0;
     for (xmlNodePtr cl = xu_first_desc(x->decl, "Client"); cl && rc == 0; cl = xu_next(cl, "Client")) {
         char bsn[16];
-        rc = add_once(&seen[0], &nm->bsns, xu_text(cl, "Bsn", bsn, sizeof(bsn)));
+        rc = add_once(&nm->seen[0], &nm->bsns, xu_text(cl, "Bsn", bsn, sizeof(bsn)));
         for (xmlNodePtr n = xu_first_desc(cl, "Prestatie"); n && rc == 0; n = xu_next(n, "Prestatie")) {
             prestatie p;
             prestatie_read(n, &p);
             int credit = !strcmp(p.dc, "C");
             nm->debets |= !credit;
-            if (add_once(&seen[1], &nm->refs, p.ref) < 0 || add_once(&seen[2], &nm->nrs, p.nr) < 0 ||
-                (credit && p.vorig[0] && add_once(&seen[3], &nm->vorigs, p.vorig) < 0))
+            nm->credits |= credit;
+            if (add_once(&nm->seen[1], &nm->refs, p.ref) < 0 || add_once(&nm->seen[2], &nm->nrs, p.nr) < 0 ||
+                (credit && p.vorig[0] && add_once(&nm->seen[3], &nm->vorigs, p.vorig) < 0) ||
+                (x->pieced && add_begin(x, p.begin) < 0))
                 rc = -1;
         }
     }
-    for (int i = 0; i < 4; i++)
-        smap_free(&seen[i], NULL);
-    if (rc == 0 && (!arr_end(&nm->bsns) || !arr_end(&nm->refs) || !arr_end(&nm->nrs) ||
-                    !arr_end(&nm->vorigs)))
-        rc = -1;
     if (rc < 0)
         snprintf(x->d->err, sizeof(x->d->err), "out of memory");
     return rc;
+}
+
+/* Close the literals. */
+static int names_end(dctx *x, names *nm)
+{
+    for (int i = 0; i < 4; i++)
+        smap_free(&nm->seen[i], NULL);
+    if (!arr_end(&nm->bsns) || !arr_end(&nm->refs) || !arr_end(&nm->nrs) || !arr_end(&nm->vorigs)) {
+        snprintf(x->d->err, sizeof(x->d->err), "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static void names_free(names *nm)
+{
+    for (int i = 0; i < 4; i++)
+        smap_free(&nm->seen[i], NULL);
+    sb_free(&nm->bsns);
+    sb_free(&nm->refs);
+    sb_free(&nm->vorigs);
+    sb_free(&nm->nrs);
 }
 
 /*
@@ -666,12 +710,94 @@ static int run_checks(dctx *x)
     if (!is_clean(x, x->decl))
         return 0;                       /* the declaratie falls as a whole */
     names nm = {0};
-    int rc = collect_names(x, &nm) < 0 || preload(x, &nm) < 0 ? -1 : 0;
-    sb_free(&nm.bsns);
-    sb_free(&nm.refs);
-    sb_free(&nm.vorigs);
-    sb_free(&nm.nrs);
+    int rc = collect_names(x, &nm) < 0 || names_end(x, &nm) < 0 || preload(x, &nm) < 0 ? -1 : 0;
+    names_free(&nm);
     return rc < 0 || check_clients(x, 0) < 0 || check_clients(x, 1) < 0 ? -1 : 0;
+}
+
+/* ---- the same, piece by piece ------------------------------------------------------- */
+
+struct piece_pass {
+    dctx *x;
+    names *nm;
+    int pass;
+};
+
+/* Point the checks at one piece: its result and its Declaratie. */
+static void enter_piece(dctx *x, iwmo_result *piece)
+{
+    x->r = piece;
+    x->decl = xu_child(xmlDocGetRootElement(piece->doc), "Declaratie");
+}
+
+static int names_of_piece(iwmo_result *piece, void *ctx)
+{
+    struct piece_pass *pp = ctx;
+    enter_piece(pp->x, piece);
+    return collect_names(pp->x, pp->nm);
+}
+
+/* Signed cents of the lines of the piece that nothing rejected. */
+static long long approved_in(const iwmo_result *piece, xmlNodePtr decl)
+{
+    long long sum = 0;
+    for (xmlNodePtr cl = xu_first_desc(decl, "Client"); cl; cl = xu_next(cl, "Client"))
+        for (xmlNodePtr n = xu_first_desc(cl, "Prestatie"); n; n = xu_next(n, "Prestatie")) {
+            const char *codes[1];
+            if (iwmo_class_codes(piece, cl, codes, 1) || iwmo_class_codes(piece, n, codes, 1))
+                continue;
+            prestatie p;
+            prestatie_read(n, &p);
+            sum += !strcmp(p.dc, "C") ? -p.bedrag : p.bedrag;
+        }
+    return sum;
+}
+
+static int check_piece(iwmo_result *piece, void *ctx)
+{
+    struct piece_pass *pp = ctx;
+    enter_piece(pp->x, piece);
+    if (check_clients(pp->x, pp->pass) < 0)
+        return -1;
+    if (pp->pass == 1)
+        pp->x->approved_cents += approved_in(piece, pp->x->decl);
+    return 0;
+}
+
+/*
+ * A streamed 323: the numbers first (one reading), then the credits (a second reading,
+ * only when there are any), then the debets. Each Client with a finding is kept in
+ * r->doc, which the 325 is built from; r->pieces_approved_cents gets the granted total.
+ */
+static int run_checks_pieced(dctx *x)
+{
+    iwmo_result *r = x->r;
+    xmlNodePtr decl = x->decl;
+    names nm = {0};
+    struct piece_pass pp = {x, &nm, 0};
+    int rc = pieces_each(r, 0, names_of_piece, &pp, x->d->err, sizeof(x->d->err));
+    x->r = r;
+    x->decl = decl;
+    x->known = rc < 0 ? -1 : toew_gemeente_known(x->d, x->standard, x->gemeente);
+    if (x->known < 0 || tr333(x) < 0 || tr318(x) < 0 || names_end(x, &nm) < 0) {
+        names_free(&nm);
+        return -1;
+    }
+    if (!is_clean(x, x->decl)) {
+        names_free(&nm);
+        return 0;                       /* the declaratie falls as a whole */
+    }
+    rc = preload(x, &nm);
+    x->tr304_late = !nm.credits;
+    if (rc == 0 && nm.credits)
+        rc = pieces_each(r, 1, check_piece, &pp, x->d->err, sizeof(x->d->err));
+    pp.pass = 1;
+    if (rc == 0)
+        rc = pieces_each(r, 1, check_piece, &pp, x->d->err, sizeof(x->d->err));
+    names_free(&nm);
+    x->r = r;
+    r->pieces_approved_cents = x->approved_cents;
+    return rc;
 }
 
 static void dctx_free(dctx *x)
@@ -690,6 +816,7 @@ static void dctx_free(dctx *x)
     PQclear(x->tarieven);
     free(x->tar_next);
     smap_free(&x->tar_by_product, NULL);
+    free(x->begins);
 }
 
 int declaratie_check(db *d, iwmo_result *r, const char *pseudonym_key)
@@ -707,7 +834,8 @@ int declaratie_check(db *d, iwmo_result *r, const char *pseudonym_key)
     xu_text(header, "Afzender", x.aanbieder, sizeof(x.aanbieder));
     x.per_begin = xu_date(x.decl, "DeclaratiePeriode/Begindatum");
     x.per_eind = xu_date(x.decl, "DeclaratiePeriode/Einddatum");
-    int rc = run_checks(&x);
+    x.pieced = r->pieces_buf != NULL;
+    int rc = x.pieced ? run_checks_pieced(&x) : run_checks(&x);
     dctx_free(&x);
     return rc;
 }

@@ -20,6 +20,7 @@
 #include <string.h>
 #include "declaratie.h"
 #include "declaratie_int.h"
+#include "declaratie_pieces.h"
 #include "state.h"
 #include "xmlutil.h"
 
@@ -362,6 +363,28 @@ static int record_prestaties(actx *a, xmlNodePtr decl, const codeset *dc)
     return rc;
 }
 
+struct record_piece {
+    actx *a;
+    const codeset *dc;
+};
+
+static int record_one_piece(iwmo_result *piece, void *ctx)
+{
+    struct record_piece *rp = ctx;
+    const iwmo_result *whole = rp->a->r;
+    rp->a->r = piece;
+    int rc = record_prestaties(rp->a, xu_child(xmlDocGetRootElement(piece->doc), "Declaratie"), rp->dc);
+    rp->a->r = whole;
+    return rc;
+}
+
+/* The lines of a declaratie checked piece by piece: the pieces are read again. */
+static int record_pieces(actx *a, const codeset *dc)
+{
+    struct record_piece rp = {a, dc};
+    return pieces_each((iwmo_result *)a->r, 0, record_one_piece, &rp, a->d->err, sizeof(a->d->err));
+}
+
 static int record_323(actx *a, xmlNodePtr root)
 {
     xmlNodePtr h = xu_child(root, "Header"), decl = xu_child(root, "Declaratie");
@@ -374,7 +397,7 @@ static int record_323(actx *a, xmlNodePtr root)
     cs_class(&dc, a->r, decl);
     if (insert_declaratie(a, root, decl, &dc) < 0)
         return -1;
-    if (record_prestaties(a, decl, &dc) < 0)
+    if ((a->r->pieces_buf ? record_pieces(a, &dc) : record_prestaties(a, decl, &dc)) < 0)
         return -1;
     if (!strcmp(a->side, "aanbieder"))
         return 0;                       /* awaiting the 325 */

@@ -721,7 +721,10 @@ dsig_verdict dsig_check_buffer(dsig_ctx *d, checker *c, const char *buf, size_t 
     dsig_verdict v = dsig_verify(d, buf, len, &stripped, &stripped_len, why, sizeof(why));
     if (v == DSIG_OK || v == DSIG_ABSENT || v == DSIG_NOT_XML) {
         /* not XML (a ZIP, a broken file): the normal check refuses it or finds no signature */
-        checker_run_buffer(c, stripped ? stripped : buf, stripped ? stripped_len : len, r, wr);
+        if (stripped)                   /* freed below: no pieces can be read from it later */
+            checker_run_buffer_whole(c, stripped, stripped_len, r, wr);
+        else
+            checker_run_buffer(c, buf, len, r, wr);
         free(stripped);
         return v == DSIG_NOT_XML ? DSIG_ABSENT : v;
     }

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 #include <zmq.h>
+#include "declaratie_pieces.h"
 #include "events.h"
 #include "log.h"
 #include "state.h"
@@ -197,20 +198,40 @@ static json_t *retourcodes(const iwmo_result *r, int only_retourcodes)
 
 /* The distinct ToewijzingNummers in document order; a 323 names thousands, so
  * the seen set is a hashed JSON object rather than a scan of the array. */
-static void add_toewijzingen(json_t *o, xmlNodePtr root)
+struct toew_list {
+    json_t *arr, *seen;
+};
+
+static void list_toewijzingen(struct toew_list *l, xmlNodePtr root)
 {
-    json_t *arr = json_array(), *seen = json_object();
     char nr[32];
     for (xmlNodePtr n = xu_first_desc(root, "ToewijzingNummer"); n; n = xu_next_desc(root, n, "ToewijzingNummer"))
-        if (*xu_text(n, NULL, nr, sizeof(nr)) && !json_object_get(seen, nr)) {
-            json_object_set_new(seen, nr, json_true());
-            json_array_append_new(arr, json_string(nr));
+        if (*xu_text(n, NULL, nr, sizeof(nr)) && !json_object_get(l->seen, nr)) {
+            json_object_set_new(l->seen, nr, json_true());
+            json_array_append_new(l->arr, json_string(nr));
         }
-    json_decref(seen);
-    if (json_array_size(arr))
-        json_object_set_new(o, "toewijzing_nummers", arr);
+}
+
+static int list_piece_toewijzingen(iwmo_result *piece, void *ctx)
+{
+    list_toewijzingen(ctx, xmlDocGetRootElement(piece->doc));
+    return 0;
+}
+
+/* The message's ToewijzingNummers, each once; a streamed 323 is read again for them. */
+static void add_toewijzingen(json_t *o, const iwmo_result *r)
+{
+    struct toew_list l = {json_array(), json_object()};
+    char err[256];
+    if (r->pieces_buf)
+        pieces_each((iwmo_result *)r, 0, list_piece_toewijzingen, &l, err, sizeof(err));
     else
-        json_decref(arr);
+        list_toewijzingen(&l, xmlDocGetRootElement(r->doc));
+    json_decref(l.seen);
+    if (json_array_size(l.arr))
+        json_object_set_new(o, "toewijzing_nummers", l.arr);
+    else
+        json_decref(l.arr);
 }
 
 /* Document-derived fields: client, toewijzingen, declaratie number and total. */
@@ -220,7 +241,7 @@ static void add_content(json_t *o, const events_message *m)
     if (!root || !m->r->ident.msgtype)
         return;
     set_client(o, xu_child(root, "Client"), m->pseudonym_key);
-    add_toewijzingen(o, root);
+    add_toewijzingen(o, m->r);
     xmlNodePtr decl = xu_child(root, "Declaratie");
     char nr[32];
     json_int_t cents;
@@ -331,17 +352,39 @@ static int record_prestatie(struct decl_ctx *c, xmlNodePtr decl, xmlNodePtr cl, 
     return rc;
 }
 
-/* One event per Prestatie of a judged inbound 323. */
-static int record_prestaties(db *d, const events_message *m)
+/* One event per Prestatie of r (the whole 323, or one piece of it). */
+static int record_prestaties_of(db *d, const events_message *m, const iwmo_result *r)
 {
-    xmlNodePtr decl = xu_child(xmlDocGetRootElement(m->r->doc), "Declaratie");
-    struct decl_ctx c = {d, m, whole_message_codes(m->r, decl), ""};
+    events_message pm = *m;
+    pm.r = r;
+    xmlNodePtr decl = xu_child(xmlDocGetRootElement(r->doc), "Declaratie");
+    struct decl_ctx c = {d, &pm, whole_message_codes(r, decl), ""};
     int rc = 0;
     for (xmlNodePtr cl = xu_first_desc(decl, "Client"); cl && rc == 0; cl = xu_next(cl, "Client"))
         for (xmlNodePtr p = xu_first_desc(cl, "Prestatie"); p && rc == 0; p = xu_next(p, "Prestatie"))
             rc = record_prestatie(&c, decl, cl, p);
     json_decref(c.whole);
     return rc;
+}
+
+struct piece_events {
+    db *d;
+    const events_message *m;
+};
+
+static int record_piece_events(iwmo_result *piece, void *ctx)
+{
+    struct piece_events *pe = ctx;
+    return record_prestaties_of(pe->d, pe->m, piece);
+}
+
+/* One event per Prestatie of a judged inbound 323; a streamed one is read again. */
+static int record_prestaties(db *d, const events_message *m)
+{
+    if (!m->r->pieces_buf)
+        return record_prestaties_of(d, m, m->r);
+    struct piece_events pe = {d, m};
+    return pieces_each((iwmo_result *)m->r, 0, record_piece_events, &pe, d->err, sizeof(d->err));
 }
 
 static int is_judged_323(const events_message *m)

@@ -530,6 +530,8 @@ static int prepare(daemon_ctx *x, work *w, const struct timespec *t0, proc_statu
         w->buf = strdup("");
     } else if (rc == 0) {
         w->signature = dsig_check_buffer(x->dsig, &x->chk, w->buf, w->len, &w->r, &w->wr);
+        if (w->r.pieces_buf)
+            log_msg(LOG_INFO, "file=%s checked piece by piece (%zu bytes)", w->original, w->len);
     }
     if (!w->buf) {
         log_msg(LOG_ERR, "file=%s cannot read the claimed file %s: %s; it stays queued", w->original, path,

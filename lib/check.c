@@ -40,7 +40,10 @@ void iwmo_check_rules(const iwmo_rule_env *env, iwmo_result *r)
 {
     if (!r->schema_valid)
         return;
-    iwmo_rules_check(env, r->doc, r->ident.msgtype, &r->findings);
+    if (r->pieces_buf)
+        iwmo_check_rules_pieced(env, r);
+    else
+        iwmo_rules_check(env, r->doc, r->ident.msgtype, &r->findings);
     r->valid = r->findings.count == 0;
 }
 

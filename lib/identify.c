@@ -17,6 +17,7 @@ void iwmo_limits_default(iwmo_limits *l)
     l->max_bytes = IWMO_DEFAULT_MAX_BYTES;
     l->max_depth = IWMO_DEFAULT_MAX_DEPTH;
     l->max_findings = 100;
+    l->stream_from = IWMO_DEFAULT_STREAM_FROM;
 }
 
 /* A Vektis EI file starts with record type 01 and a three-digit berichtcode. */

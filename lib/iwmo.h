@@ -78,10 +78,12 @@ typedef struct {
     size_t max_bytes;       /* default 25 MB (OP179) */
     int max_depth;          /* default 64 elements deep */
     size_t max_findings;    /* findings kept per message, default 100 */
+    size_t stream_from;     /* a 323 of this many bytes or more is checked piece by piece; 0 never */
 } iwmo_limits;
 
 #define IWMO_DEFAULT_MAX_BYTES (25u * 1024u * 1024u)
 #define IWMO_DEFAULT_MAX_DEPTH 64
+#define IWMO_DEFAULT_STREAM_FROM (4u * 1024u * 1024u)
 
 void iwmo_limits_default(iwmo_limits *l);
 
@@ -147,11 +149,41 @@ typedef struct {
     iwmo_findings findings;
     xmlDocPtr doc;          /* kept when well formed; freed by iwmo_result_free */
     void *class_index;      /* findings by berichtklasse, built on demand (lib/retour.c) */
+    /* Set when the message was checked piece by piece (a big 323, lib/stream.c): doc is then
+     * only its skeleton (root, Header, Declaratie without Clients) and the pieces are read
+     * again from these bytes, which the caller keeps for as long as it uses the result. */
+    const char *pieces_buf;
+    size_t pieces_len;
+    long long pieces_approved_cents;    /* the granted total, set by whoever judged the lines */
 } iwmo_result;
 
 void iwmo_check_message(iwmo_schemaset *s, const iwmo_limits *lim,
                         const char *buf, size_t len, iwmo_result *r);
 void iwmo_result_free(iwmo_result *r);
+
+/* ---- a big declaratie, piece by piece (lib/stream.c) ---------------------- */
+
+/* 1 when buf looks like a 323 of at least lim->stream_from bytes without a DOCTYPE. */
+int iwmo_stream_wanted(const char *buf, size_t len, const iwmo_limits *lim);
+/*
+ * The check of iwmo_check_message in one streaming pass with the schema
+ * attached, keeping no tree: r->doc becomes the skeleton, r->pieces_buf buf.
+ * Returns -1 (r untouched but zeroed) when the bytes turn out not to be a
+ * 323 that can be streamed: parse them whole instead.
+ */
+int iwmo_check_message_streamed(iwmo_schemaset *s, const iwmo_limits *lim,
+                                const char *buf, size_t len, iwmo_result *r);
+
+/*
+ * Read a streamed result's pieces again and call fn on each: a document with
+ * the message's root, Header, the Declaratie's own elements and the next
+ * clients_per_piece Clients (fewer in the last), with the file's line
+ * numbers. Every Client is in exactly one piece, in document order; the
+ * piece is freed after fn. Returns 0, fn's first non-zero result (which
+ * stops the reading), or -1 when the bytes cannot be parsed again.
+ */
+typedef int (*iwmo_piece_fn)(xmlDocPtr piece, void *ctx);
+int iwmo_pieces_each(const iwmo_result *r, size_t clients_per_piece, iwmo_piece_fn fn, void *ctx);
 
 /* ---- retourberichten ---------------------------------------------------- */
 
@@ -266,6 +298,8 @@ void iwmo_msgwide_free(iwmo_msgwide *m);
 
 /* Run the rules on a checked message when it passed its XSD; updates r->valid. */
 void iwmo_check_rules(const iwmo_rule_env *env, iwmo_result *r);
+/* The same for a result checked piece by piece (lib/stream.c); iwmo_check_rules calls it. */
+void iwmo_check_rules_pieced(const iwmo_rule_env *env, iwmo_result *r);
 
 /* Serialise a document as UTF-8 with an XML declaration, indented; caller frees with free(). */
 char *iwmo_doc_serialise(xmlDocPtr doc, size_t *len);

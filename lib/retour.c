@@ -463,7 +463,8 @@ static void build_325(struct builder *b, xmlNodePtr root, xmlNodePtr heen_root)
         add_retourcodes(b, da, &dc);
         return;
     }
-    add_total(b, da, "TotaalToegekendBedrag", approved_total(b->r, decl));
+    add_total(b, da, "TotaalToegekendBedrag",
+              b->r->pieces_buf ? b->r->pieces_approved_cents : approved_total(b->r, decl));
     if (!subtree_has_findings(b->r, decl)) {
         codes full = one_code("8001");
         add_retourcodes(b, da, &full);

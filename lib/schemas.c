@@ -8,6 +8,7 @@
 #include <string.h>
 #include <libxml/xmlschemas.h>
 #include "iwmo.h"
+#include "schemas_int.h"
 
 struct compiled {
     int tried;
@@ -146,11 +147,8 @@ static void redact_values(char *msg, size_t n)
     snprintf(msg, n, "%s", out);
 }
 
-static void on_schema_error(void *ctx, xmlErrorPtr err)
+void iwmo_schema_error_finding(iwmo_findings *f, xmlErrorPtr err, int keep_node)
 {
-    iwmo_findings *f = ctx;
-    if (err->level == XML_ERR_WARNING)
-        return;
     char msg[1024];
     strip_namespaces(err->message ? err->message : "schema violation", msg, sizeof(msg));
     xmlNodePtr node = err->node;
@@ -158,9 +156,24 @@ static void on_schema_error(void *ctx, xmlErrorPtr err)
         node = node->parent;
     if (is_personal(node))
         redact_values(msg, sizeof(msg));
+    size_t before = f->count;
     iwmo_findings_add_at(f, node, 1, "0001", "XSD", "%s", msg);
-    if (f->count && f->items[f->count - 1].line <= 0)
+    if (f->count > before && f->items[f->count - 1].line <= 0)
         f->items[f->count - 1].line = err->line;
+    if (f->count > before && !keep_node)
+        f->items[f->count - 1].node = NULL;     /* a streaming reader frees its nodes */
+}
+
+static void on_schema_error(void *ctx, xmlErrorPtr err)
+{
+    if (err->level != XML_ERR_WARNING)
+        iwmo_schema_error_finding(ctx, err, 1);
+}
+
+xmlSchemaValidCtxtPtr iwmo_schemaset_vctxt(iwmo_schemaset *s, const iwmo_msgtype *t)
+{
+    struct compiled *c = compile(s, t);
+    return c ? c->vctxt : NULL;
 }
 
 int iwmo_schema_validate(iwmo_schemaset *s, const iwmo_msgtype *t, xmlDocPtr doc,

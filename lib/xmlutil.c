@@ -43,7 +43,7 @@ xmlNodePtr xu_path(xmlNodePtr n, const char *path)
 }
 
 /* Preorder successor of cur inside root's subtree, over element nodes. */
-static xmlNodePtr preorder_next(xmlNodePtr root, xmlNodePtr cur)
+xmlNodePtr xu_preorder_next(xmlNodePtr root, xmlNodePtr cur)
 {
     for (xmlNodePtr c = cur->children; c; c = c->next)
         if (c->type == XML_ELEMENT_NODE)
@@ -70,12 +70,12 @@ xmlNodePtr xu_next_desc(xmlNodePtr root, xmlNodePtr cur, const char *local)
         const xmlChar *want = xmlDictExists(dict, BAD_CAST local, -1);
         if (!want)
             return NULL;
-        for (xmlNodePtr n = preorder_next(root, cur); n; n = preorder_next(root, n))
+        for (xmlNodePtr n = xu_preorder_next(root, cur); n; n = xu_preorder_next(root, n))
             if (n->name == want && n->type == XML_ELEMENT_NODE)
                 return n;
         return NULL;
     }
-    for (xmlNodePtr n = preorder_next(root, cur); n; n = preorder_next(root, n))
+    for (xmlNodePtr n = xu_preorder_next(root, cur); n; n = xu_preorder_next(root, n))
         if (xu_is(n, local))
             return n;
     return NULL;
@@ -140,4 +140,25 @@ int xu_long(xmlNodePtr n, const char *path, long long *out)
         return -1;
     *out = v;
     return 0;
+}
+
+/*
+ * A copy made with xmlDocCopyNode declares the namespaces it uses itself;
+ * once it hangs under a parent that declares them too, point its nodes at
+ * the parent's declarations and drop its own, so that it serialises as the
+ * original did.
+ */
+void xu_use_parent_ns(xmlNodePtr top)
+{
+    xmlNsPtr own = top->nsDef;
+    for (xmlNsPtr ns = own; ns; ns = ns->next)
+        if (!xmlSearchNsByHref(top->doc, top->parent, ns->href))
+            return;                     /* declared only here: keep them all */
+    for (xmlNodePtr n = top; n; n = xu_preorder_next(top, n)) {
+        for (xmlNsPtr ns = own; n->ns && ns; ns = ns->next)
+            if (n->ns == ns)
+                n->ns = xmlSearchNsByHref(top->doc, top->parent, ns->href);
+    }
+    top->nsDef = NULL;
+    xmlFreeNsList(own);
 }

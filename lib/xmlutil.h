@@ -16,6 +16,10 @@ xmlNodePtr xu_path(xmlNodePtr n, const char *path);             /* "BerichtIdent
 /* Depth-first iteration over the descendants of root named local (NULL = any element). */
 xmlNodePtr xu_first_desc(xmlNodePtr root, const char *local);
 xmlNodePtr xu_next_desc(xmlNodePtr root, xmlNodePtr cur, const char *local);
+/* The element after cur in document order inside root's subtree, or NULL. */
+xmlNodePtr xu_preorder_next(xmlNodePtr root, xmlNodePtr cur);
+/* After adding a copied subtree under a parent: use the parent's namespace declarations. */
+void xu_use_parent_ns(xmlNodePtr top);
 
 /* Trimmed text of n (or of n's descendant at path when path != NULL) into buf; "" when absent. */
 const char *xu_text(xmlNodePtr n, const char *path, char *buf, size_t size);

@@ -30,6 +30,8 @@ database: { dsn: "$DSN" }
 clock: { today: $TODAY }
 privacy: { pseudonym_key: "test-key" }
 YAML
+  # STREAM_FROM=1: every 323 is checked and judged piece by piece (lib/stream.c)
+  [ -z "${STREAM_FROM:-}" ] || echo "limits: { stream_from: $STREAM_FROM }" >>"$E/iwmod.yaml"
   sql "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public;" >/dev/null
   "$BIN/iwmoctl" migrate --config "$E/iwmod.yaml" >/dev/null || echo "$E: migrate failed" >>"$T/errors"
 }
@@ -314,6 +316,9 @@ EOF
   fi
 done
 
+if [ -n "${STREAM_FROM:-}" ]; then
+  check "the 323s were checked piece by piece" test "$(cat "$T"/*/log | grep -c 'piece by piece')" -gt 10
+fi
 check "every iwmod run exited 0 (no sanitizer report, no database error)" test ! -s "$T/errors"
 [ -s "$T/errors" ] && cat "$T/errors" && grep -h -B2 -A8 'Sanitizer\|database' "$T"/*/log | head -40
 leaks=0

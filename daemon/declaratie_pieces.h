@@ -1,0 +1,27 @@
+/*
+ * declaratie_pieces.h - a big 323 checked piece by piece (lib/stream.c): its
+ * findings live on the skeleton and on copies of the rejected Clients in
+ * r->doc; these functions move them onto each piece read again, and back.
+ */
+#ifndef IWMOD_DECLARATIE_PIECES_H
+#define IWMOD_DECLARATIE_PIECES_H
+
+#include "iwmo.h"
+
+#define PIECE_CLIENTS 256               /* Clients per piece: about 1 MB of tree for 2,500 lines */
+
+typedef int (*piece_fn)(iwmo_result *piece, void *ctx);
+
+/*
+ * Call fn for every piece of r (a streamed 323) as a result whose document is
+ * the piece and whose findings are r's that concern it, on the piece's nodes.
+ * With keep != 0, a Client of the piece that has findings afterwards replaces
+ * its copy in r->doc, with its findings. 0, the first non-zero fn result, or
+ * -1 when a piece cannot be read (err filled).
+ */
+int pieces_each(iwmo_result *r, int keep, piece_fn fn, void *ctx, char *err, size_t errsize);
+
+/* Does a finding of r concern n or an element inside it? */
+int pieces_subtree_rejected(const iwmo_result *r, xmlNodePtr n);
+
+#endif
