@@ -27,6 +27,7 @@ typedef struct db_handle {
      * before_commit just before COMMIT, dropped by after_rollback (and at close). */
     struct db_ahead *ahead;             /* reads answered ahead (db_ahead_*), NULL: none */
     void *held;
+    void *piece_events;                 /* events.c: a streamed 323 whose lines bring their events */
     int (*before_commit)(struct db_handle *);
     void (*after_rollback)(struct db_handle *);
 } db;

@@ -88,8 +88,8 @@ typedef struct {
     /* a big declaratie checked piece by piece (declaratie_pieces.h) */
     int pieced;
     int tr304_late;                 /* no credits: TR304 of a Client judged with its debets */
-    iwmo_date *begins;              /* every Prestatie's Begindatum (TR318) */
-    size_t nbegins, capbegins;
+    const iwmo_date *begins;        /* every Prestatie's Begindatum (TR318), streamed only */
+    size_t nbegins;
     long long approved_cents;       /* signed total of the lines approved so far */
 } dctx;
 
@@ -585,20 +585,6 @@ static int add_once(smap *seen, sbuf *lit, const char *v)
     return 0;
 }
 
-static int add_begin(dctx *x, iwmo_date b)
-{
-    if (x->nbegins == x->capbegins) {
-        size_t cap = x->capbegins ? 2 * x->capbegins : 1024;
-        iwmo_date *n = realloc(x->begins, cap * sizeof(*n));
-        if (!n)
-            return -1;
-        x->begins = n;
-        x->capbegins = cap;
-    }
-    x->begins[x->nbegins++] = b;
-    return 0;
-}
-
 /* Add the numbers of x->decl's Clients (the whole message, or one piece of it). */
 static int collect_names(dctx *x, names *nm)
 {
@@ -613,8 +599,7 @@ static int collect_names(dctx *x, names *nm)
             nm->debets |= !credit;
             nm->credits |= credit;
             if (add_once(&nm->seen[1], &nm->refs, p.ref) < 0 || add_once(&nm->seen[2], &nm->nrs, p.nr) < 0 ||
-                (credit && p.vorig[0] && add_once(&nm->seen[3], &nm->vorigs, p.vorig) < 0) ||
-                (x->pieced && add_begin(x, p.begin) < 0))
+                (credit && p.vorig[0] && add_once(&nm->seen[3], &nm->vorigs, p.vorig) < 0))
                 rc = -1;
         }
     }
@@ -732,9 +717,21 @@ static void enter_piece(dctx *x, iwmo_result *piece)
 
 static int names_of_piece(iwmo_result *piece, void *ctx)
 {
-    struct piece_pass *pp = ctx;
-    enter_piece(pp->x, piece);
-    return collect_names(pp->x, pp->nm);
+    return iwmo_decl_index_feed(ctx, piece->doc);
+}
+
+/* The names gathered while the rules read the pieces (lib/declindex.c). */
+static void names_from_index(dctx *x, const iwmo_decl_index *ix, names *nm)
+{
+    const iwmo_strlist *lists[] = {&ix->bsns, &ix->refs, &ix->nrs, &ix->vorigs};
+    sbuf *lits[] = {&nm->bsns, &nm->refs, &nm->nrs, &nm->vorigs};
+    for (int i = 0; i < 4; i++)
+        for (const char *v = iwmo_strlist_next(lists[i], NULL); v; v = iwmo_strlist_next(lists[i], v))
+            arr_add(lits[i], v);
+    nm->debets = ix->debets;
+    nm->credits = ix->credits;
+    x->begins = ix->begins;
+    x->nbegins = ix->nbegins;
 }
 
 /* Signed cents of the lines of the piece that nothing rejected. */
@@ -775,7 +772,16 @@ static int run_checks_pieced(dctx *x)
     xmlNodePtr decl = x->decl;
     names nm = {0};
     struct piece_pass pp = {x, &nm, 0};
-    int rc = pieces_each(r, 0, names_of_piece, &pp, x->d->err, sizeof(x->d->err));
+    int rc = 0;
+    if (!r->pieces_index) {             /* the rules did not gather them: read the pieces once */
+        r->pieces_index = calloc(1, sizeof(*r->pieces_index));
+        rc = !r->pieces_index ? -1 : pieces_each(r, 0, names_of_piece, r->pieces_index, x->d->err,
+                                                 sizeof(x->d->err));
+        if (rc != 0)
+            snprintf(x->d->err, sizeof(x->d->err), "cannot gather the numbers of a streamed declaratie");
+    }
+    if (rc == 0)
+        names_from_index(x, r->pieces_index, &nm);
     x->r = r;
     x->decl = decl;
     x->known = rc < 0 ? -1 : toew_gemeente_known(x->d, x->standard, x->gemeente);
@@ -797,6 +803,10 @@ static int run_checks_pieced(dctx *x)
     names_free(&nm);
     x->r = r;
     r->pieces_approved_cents = x->approved_cents;
+    if (rc == 0 && pieces_order_findings(r) < 0) {
+        snprintf(x->d->err, sizeof(x->d->err), "out of memory");
+        rc = -1;
+    }
     return rc;
 }
 
@@ -816,7 +826,6 @@ static void dctx_free(dctx *x)
     PQclear(x->tarieven);
     free(x->tar_next);
     smap_free(&x->tar_by_product, NULL);
-    free(x->begins);
 }
 
 int declaratie_check(db *d, iwmo_result *r, const char *pseudonym_key)

@@ -21,6 +21,7 @@
 #include "declaratie.h"
 #include "declaratie_int.h"
 #include "declaratie_pieces.h"
+#include "events.h"
 #include "state.h"
 #include "xmlutil.h"
 
@@ -375,6 +376,8 @@ static int record_one_piece(iwmo_result *piece, void *ctx)
     rp->a->r = piece;
     int rc = record_prestaties(rp->a, xu_child(xmlDocGetRootElement(piece->doc), "Declaratie"), rp->dc);
     rp->a->r = whole;
+    if (rc == 0)
+        rc = events_record_piece(rp->a->d, piece);  /* a streamed 323's prestatie events */
     return rc;
 }
 

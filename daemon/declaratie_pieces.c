@@ -6,7 +6,9 @@
  * its place in document order from the root (the skeleton and every piece
  * share everything before the first Client).
  */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "declaratie_int.h"
 #include "declaratie_pieces.h"
@@ -91,40 +93,39 @@ static int findings_into_piece(const iwmo_result *r, iwmo_result *pr, const smap
     return 0;
 }
 
-/* Remove a Client copy from r->doc together with the findings on it. */
-static void drop_copy(iwmo_result *r, xmlNodePtr copy)
+/* Where a Client's copy goes in r->doc: before the first copy of a later Client. */
+static void insert_in_order(xmlNodePtr clienten, xmlNodePtr copy, long ordinal)
 {
-    size_t o = 0;
-    for (size_t i = 0; i < r->findings.count; i++) {
-        iwmo_finding *f = &r->findings.items[i];
-        if (f->node && client_of(f->node) == copy) {
-            free(f->message);
-            continue;
+    copy->_private = (void *)(intptr_t)ordinal;
+    for (xmlNodePtr c = xu_child(clienten, "Client"); c; c = xu_next(c, "Client"))
+        if ((intptr_t)c->_private > ordinal) {
+            xmlAddPrevSibling(c, copy);
+            return;
         }
-        r->findings.items[o++] = *f;
-    }
-    r->findings.count = o;
-    xmlUnlinkNode(copy);
-    xmlFreeNode(copy);
+    xmlAddChild(clienten, copy);
 }
 
-/* Copy one Client of the piece that has findings into r->doc, with them. */
-static int keep_client(iwmo_result *r, const iwmo_result *pr, xmlNodePtr cl, smap *kept)
+/*
+ * The findings the piece's checks added (from index `fresh` on) for one of
+ * its Clients go to that Client's copy in r->doc, made now (at its place in
+ * document order) when there is none yet.
+ */
+static int keep_client(iwmo_result *r, const iwmo_result *pr, size_t fresh, xmlNodePtr cl, long ordinal,
+                       smap *kept)
 {
     char bsn[16];
     bsn_of(cl, bsn, sizeof(bsn));
-    xmlNodePtr old = smap_get(kept, bsn);
-    if (old)
-        drop_copy(r, old);
-    xmlNodePtr clienten = xu_path(xmlDocGetRootElement(r->doc), "Declaratie/Clienten");
-    xmlNodePtr copy = clienten ? xmlDocCopyNode(cl, r->doc, 1) : NULL;
-    if (!copy)
-        return -1;
-    xmlAddChild(clienten, copy);
-    xu_use_parent_ns(copy);
-    if (smap_put(kept, bsn, copy) < 0)
-        return -1;
-    for (size_t i = 0; i < pr->findings.count; i++) {
+    xmlNodePtr copy = smap_get(kept, bsn);
+    if (!copy) {
+        xmlNodePtr clienten = xu_path(xmlDocGetRootElement(r->doc), "Declaratie/Clienten");
+        if (!clienten || !(copy = xmlDocCopyNode(cl, r->doc, 1)))
+            return -1;
+        insert_in_order(clienten, copy, ordinal);
+        xu_use_parent_ns(copy);
+        if (smap_put(kept, bsn, copy) < 0)
+            return -1;
+    }
+    for (size_t i = fresh; i < pr->findings.count; i++) {
         const iwmo_finding *f = &pr->findings.items[i];
         if (f->node && client_of(f->node) == cl && add_moved(&r->findings, f, node_at(copy, index_in(cl, f->node))) < 0)
             return -1;
@@ -132,21 +133,23 @@ static int keep_client(iwmo_result *r, const iwmo_result *pr, xmlNodePtr cl, sma
     return 0;
 }
 
-static int keep_rejected(iwmo_result *r, const iwmo_result *pr, smap *kept)
+/* Does a finding from index `fresh` on concern n or an element inside it? */
+static int has_fresh_finding(const iwmo_result *pr, size_t fresh, xmlNodePtr n)
 {
-    xmlNodePtr clienten = xu_path(xmlDocGetRootElement(pr->doc), "Declaratie/Clienten");
-    for (xmlNodePtr cl = xu_child(clienten, "Client"); cl; cl = xu_next(cl, "Client"))
-        if (pieces_subtree_rejected(pr, cl) && keep_client(r, pr, cl, kept) < 0)
-            return -1;
+    for (size_t i = fresh; i < pr->findings.count; i++)
+        for (xmlNodePtr a = pr->findings.items[i].node; a; a = a->parent)
+            if (a == n)
+                return 1;
     return 0;
 }
 
-int pieces_subtree_rejected(const iwmo_result *r, xmlNodePtr n)
+static int keep_rejected(iwmo_result *r, const iwmo_result *pr, size_t fresh, long first, smap *kept)
 {
-    for (size_t i = 0; i < r->findings.count; i++)
-        for (xmlNodePtr a = r->findings.items[i].node; a; a = a->parent)
-            if (a == n)
-                return 1;
+    xmlNodePtr clienten = xu_path(xmlDocGetRootElement(pr->doc), "Declaratie/Clienten");
+    long ordinal = first;
+    for (xmlNodePtr cl = xu_child(clienten, "Client"); cl; cl = xu_next(cl, "Client"), ordinal++)
+        if (has_fresh_finding(pr, fresh, cl) && keep_client(r, pr, fresh, cl, ordinal, kept) < 0)
+            return -1;
     return 0;
 }
 
@@ -157,6 +160,7 @@ struct each_ctx {
     piece_fn fn;
     void *ctx;
     int stopped;                        /* fn or the bookkeeping stopped the reading */
+    long clients;                       /* Clients in the pieces before this one */
 };
 
 /* One piece: its result, fn, and what it found kept. */
@@ -169,10 +173,12 @@ static int one_piece(xmlDocPtr piece, void *ctx)
     iwmo_findings_init(&pr.findings, r->findings.max_findings);
     smap clients = {0};
     int rc = map_clients(piece, &clients) < 0 || findings_into_piece(r, &pr, &clients) < 0 ? -1 : 0;
+    size_t fresh = pr.findings.count;
     if (rc == 0)
         rc = e->fn(&pr, e->ctx);
     if (rc == 0 && e->keep)
-        rc = keep_rejected(r, &pr, &e->kept);
+        rc = keep_rejected(r, &pr, fresh, e->clients, &e->kept);
+    e->clients += (long)clients.n;
     smap_free(&clients, NULL);
     pr.doc = NULL;
     iwmo_result_free(&pr);
@@ -182,7 +188,7 @@ static int one_piece(xmlDocPtr piece, void *ctx)
 
 int pieces_each(iwmo_result *r, int keep, piece_fn fn, void *ctx, char *err, size_t errsize)
 {
-    struct each_ctx e = {r, keep, {0}, fn, ctx, 0};
+    struct each_ctx e = {r, keep, {0}, fn, ctx, 0, 0};
     if (keep && map_clients(r->doc, &e.kept) < 0) {
         snprintf(err, errsize, "out of memory");
         return -1;
@@ -192,4 +198,35 @@ int pieces_each(iwmo_result *r, int keep, piece_fn fn, void *ctx, char *err, siz
     if (rc != 0 && !e.stopped)
         snprintf(err, errsize, "cannot read the declaratie again piece by piece");
     return rc;
+}
+
+/* 0: header or Declaratie, 1: a Client or a credit line, 2: a debet line. */
+static int round_of(const iwmo_finding *f)
+{
+    if (!f->node || !client_of(f->node))
+        return 0;
+    if (xu_is(f->node, "Client"))
+        return 1;
+    xmlNodePtr p = f->node;
+    while (p && !xu_is(p, "Prestatie"))
+        p = p->parent;
+    char dc[4];
+    return p && !strcmp(xu_text(p, "IngediendBedrag/DebetCredit", dc, sizeof(dc)), "C") ? 1 : 2;
+}
+
+int pieces_order_findings(iwmo_result *r)
+{
+    size_t n = r->findings.count;
+    iwmo_finding *sorted = malloc((n ? n : 1) * sizeof(*sorted));
+    if (!sorted)
+        return -1;
+    size_t o = 0;
+    for (int round = 0; round < 3; round++)
+        for (size_t i = 0; i < n; i++)
+            if (round_of(&r->findings.items[i]) == round)
+                sorted[o++] = r->findings.items[i];
+    memcpy(r->findings.items, sorted, n * sizeof(*sorted));
+    free(sorted);
+    iwmo_class_index_free(r);
+    return 0;
 }

@@ -21,7 +21,11 @@ typedef int (*piece_fn)(iwmo_result *piece, void *ctx);
  */
 int pieces_each(iwmo_result *r, int keep, piece_fn fn, void *ctx, char *err, size_t errsize);
 
-/* Does a finding of r concern n or an element inside it? */
-int pieces_subtree_rejected(const iwmo_result *r, xmlNodePtr n);
+/*
+ * Put r's findings in the order the checks of a whole document add them: the
+ * Declaratie's and the header's first, then those of Clients and credit lines
+ * (the first round), then those of debet lines; otherwise as they came.
+ */
+int pieces_order_findings(iwmo_result *r);
 
 #endif

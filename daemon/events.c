@@ -223,7 +223,15 @@ static void add_toewijzingen(json_t *o, const iwmo_result *r)
 {
     struct toew_list l = {json_array(), json_object()};
     char err[256];
-    if (r->pieces_buf)
+    if (r->pieces_index)
+        for (const char *v = iwmo_strlist_next(&r->pieces_index->nrs, NULL); v;
+             v = iwmo_strlist_next(&r->pieces_index->nrs, v)) {
+            if (*v && !json_object_get(l.seen, v)) {
+                json_object_set_new(l.seen, v, json_true());
+                json_array_append_new(l.arr, json_string(v));
+            }
+        }
+    else if (r->pieces_buf)
         pieces_each((iwmo_result *)r, 0, list_piece_toewijzingen, &l, err, sizeof(err));
     else
         list_toewijzingen(&l, xmlDocGetRootElement(r->doc));
@@ -313,6 +321,8 @@ struct decl_ctx {
     const events_message *m;
     json_t *whole;                      /* codes rejecting the whole message; empty when none */
     char topic[64];
+    xmlNodePtr client;                  /* the Client whose pseudonym is below (one HMAC per Client) */
+    char pseudonym[40];
 };
 
 static json_t *prestatie_body(struct decl_ctx *c, xmlNodePtr cl, xmlNodePtr p, int *rejected)
@@ -327,7 +337,14 @@ static json_t *prestatie_body(struct decl_ctx *c, xmlNodePtr cl, xmlNodePtr p, i
     *rejected = json_array_size(codes) > 0;
     json_object_set_new(o, "verdict", json_string(*rejected ? "rejected" : "approved"));
     json_object_set_new(o, "retourcodes", codes);
-    set_client(o, cl, c->m->pseudonym_key);
+    if (cl != c->client) {
+        char bsn[16];
+        c->client = cl;
+        c->pseudonym[0] = '\0';
+        if (cl && *xu_text(cl, "Bsn", bsn, sizeof(bsn)))
+            state_pseudonym(c->m->pseudonym_key, bsn, c->pseudonym, sizeof(c->pseudonym));
+    }
+    set_text(o, "client", c->pseudonym);
     set_text(o, "product_referentie", xu_text(p, "ProductReferentie/ReferentieNummer", v, sizeof(v)));
     set_text(o, "toewijzing_nummer", xu_text(p, "ToewijzingNummer", v, sizeof(v)));
     set_text(o, "product_categorie", xu_text(p, "ProductCategorie", v, sizeof(v)));
@@ -358,7 +375,7 @@ static int record_prestaties_of(db *d, const events_message *m, const iwmo_resul
     events_message pm = *m;
     pm.r = r;
     xmlNodePtr decl = xu_child(xmlDocGetRootElement(r->doc), "Declaratie");
-    struct decl_ctx c = {d, &pm, whole_message_codes(r, decl), ""};
+    struct decl_ctx c = {.d = d, .m = &pm, .whole = whole_message_codes(r, decl)};
     int rc = 0;
     for (xmlNodePtr cl = xu_first_desc(decl, "Client"); cl && rc == 0; cl = xu_next(cl, "Client"))
         for (xmlNodePtr p = xu_first_desc(cl, "Prestatie"); p && rc == 0; p = xu_next(p, "Prestatie"))
@@ -401,7 +418,7 @@ static int record_message_event(db *d, const events_message *m, const char *topi
     return rc;
 }
 
-int events_record_message(db *d, const events_message *m)
+static int record_message_events(db *d, const events_message *m)
 {
     const iwmo_msgtype *t = m->r->ident.msgtype;
     char topic[64];
@@ -414,6 +431,43 @@ int events_record_message(db *d, const events_message *m)
     if (rc == 0)
         rc = strcmp(topic, "message.quarantined") == 0 ? record_quarantined(d, m)
                                                        : record_message_event(d, m, topic);
+    return rc;
+}
+
+int events_record_message_streamed(db *d, const events_message *m)
+{
+    events_streamed_done(d);
+    if (record_message_events(d, m) < 0)
+        return -1;
+    if (!is_judged_323(m))
+        return 0;
+    const char *v[1];
+    if (iwmo_class_codes(m->r, NULL, v, 1) > 0)
+        return record_prestaties(d, m); /* rejected at the header: its lines are not recorded */
+    events_message *keep = malloc(sizeof(*keep));
+    if (!keep) {
+        snprintf(d->err, sizeof(d->err), "out of memory");
+        return -1;
+    }
+    *keep = *m;
+    d->piece_events = keep;
+    return 0;
+}
+
+int events_record_piece(db *d, const iwmo_result *piece)
+{
+    return d->piece_events ? record_prestaties_of(d, d->piece_events, piece) : 0;
+}
+
+void events_streamed_done(db *d)
+{
+    free(d->piece_events);
+    d->piece_events = NULL;
+}
+
+int events_record_message(db *d, const events_message *m)
+{
+    int rc = record_message_events(d, m);
     if (rc == 0 && is_judged_323(m))
         rc = record_prestaties(d, m);
     return rc;

@@ -37,6 +37,16 @@ int events_lock_commit_order(db *d);
 /* Write the message's events (inside the caller's transaction). 0, or -1 with d->err. */
 int events_record_message(db *d, const events_message *m);
 
+/*
+ * A streamed 323 (lib/stream.c) read piece by piece: its message events now,
+ * before its lines are recorded; the events of its prestaties then come from
+ * declaratie_record, piece by piece (events_record_piece), so the file is not
+ * read again for them. events_streamed_done ends that, in every outcome.
+ */
+int events_record_message_streamed(db *d, const events_message *m);
+int events_record_piece(db *d, const iwmo_result *piece);
+void events_streamed_done(db *d);
+
 /* Write one event: topic plus body (seq, event_id, time and topic are added). 0 or -1. */
 int events_record(db *d, const char *topic, const char *body_json);
 

@@ -62,6 +62,7 @@ typedef struct {
     char deliver_as[256];       /* its name in the outbox */
     int live;                   /* checked, goes through the batch's transaction */
     int read_ahead;             /* its reads were answered before the batch (read_ahead) */
+    int events_done;            /* its events were written with its state (a streamed 323) */
     dsig_verdict signature;     /* dsig.c: DSIG_OK, or DSIG_ABSENT when unsigned or not verified */
 } work;
 
@@ -317,6 +318,21 @@ static char *envelope_retour(daemon_ctx *x, work *w, const char *xml, size_t len
     return env;
 }
 
+static events_message events_of(daemon_ctx *x, work *w, long long id)
+{
+    events_message m = {w->claim, &w->r, w->direction, w->verdict, w->sender, w->receiver,
+                        w->bericht_id, w->retour_file, id, x->cfg.pseudonym_key};
+    return m;
+}
+
+/* A streamed 323: its events before its lines, whose recording brings the prestatie events. */
+static int streamed_events(daemon_ctx *x, work *w, long long id)
+{
+    events_message m = events_of(x, w, id);
+    w->events_done = 1;
+    return events_record_message_streamed(&x->d, &m);
+}
+
 /* Inbound heenbericht: identity, verdict, state, retour. */
 static int transact_inbound(daemon_ctx *x, work *w, long long id_out[1])
 {
@@ -328,6 +344,8 @@ static int transact_inbound(daemon_ctx *x, work *w, long long id_out[1])
         return -1;
     w->verdict = has_rejection(&w->r) ? "rejected" : "accepted";
     if (build_and_stage_retour(x, w) < 0 || record(x, w, id_out) < 0)
+        return -1;
+    if (w->r.pieces_buf && streamed_events(x, w, *id_out) < 0)
         return -1;
     if (applies_state(w) && state_apply(&x->d, *id_out, &w->r, x->cfg.pseudonym_key) < 0)
         return -1;
@@ -422,11 +440,13 @@ static int transact_message(daemon_ctx *x, work *w, long long *id_out)
 static int transact(daemon_ctx *x, work *w)
 {
     long long id = 0;
-    if (transact_message(x, w, &id) < 0)
+    w->events_done = 0;
+    int rc = transact_message(x, w, &id);
+    events_streamed_done(&x->d);
+    if (rc < 0)
         return -1;
-    events_message m = {w->claim, &w->r, w->direction, w->verdict, w->sender, w->receiver,
-                        w->bericht_id, w->retour_file, id, x->cfg.pseudonym_key};
-    return events_record_message(&x->d, &m);
+    events_message m = events_of(x, w, id);
+    return w->events_done ? 0 : events_record_message(&x->d, &m);
 }
 
 /* ---- one claim ---------------------------------------------------------- */

@@ -30,6 +30,8 @@ void iwmo_check_message(iwmo_schemaset *s, const iwmo_limits *lim,
 void iwmo_result_free(iwmo_result *r)
 {
     iwmo_class_index_free(r);
+    iwmo_decl_index_free(r->pieces_index);
+    r->pieces_index = NULL;
     if (r->doc)
         xmlFreeDoc(r->doc);
     r->doc = NULL;

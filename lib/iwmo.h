@@ -155,6 +155,7 @@ typedef struct {
     const char *pieces_buf;
     size_t pieces_len;
     long long pieces_approved_cents;    /* the granted total, set by whoever judged the lines */
+    struct iwmo_decl_index *pieces_index; /* what it names, gathered by its rules' reading */
 } iwmo_result;
 
 void iwmo_check_message(iwmo_schemaset *s, const iwmo_limits *lim,
@@ -183,6 +184,27 @@ int iwmo_check_message_streamed(iwmo_schemaset *s, const iwmo_limits *lim,
  * stops the reading), or -1 when the bytes cannot be parsed again.
  */
 typedef int (*iwmo_piece_fn)(xmlDocPtr piece, void *ctx);
+
+/* Distinct strings in the order first added (lib/declindex.c). */
+typedef struct {
+    char *buf;                  /* each string with its NUL, one after the other */
+    size_t len, cap, n;
+    unsigned *slots;            /* hash of offsets + 1 */
+    size_t nslots;
+} iwmo_strlist;
+int iwmo_strlist_add(iwmo_strlist *l, const char *s);                    /* 0 or -1 */
+const char *iwmo_strlist_next(const iwmo_strlist *l, const char *prev);  /* prev NULL: the first */
+
+/* What a streamed 323 names; r->pieces_index, set by iwmo_check_rules when every rule passed. */
+typedef struct iwmo_decl_index {
+    iwmo_strlist bsns, refs, nrs;   /* Client Bsn, ReferentieNummer, ToewijzingNummer */
+    iwmo_strlist vorigs;            /* VorigReferentieNummer of the credit lines */
+    iwmo_date *begins;              /* every Prestatie's Begindatum, in document order */
+    size_t nbegins, capbegins;
+    int debets, credits;            /* any debet line, any credit line */
+} iwmo_decl_index;
+int iwmo_decl_index_feed(iwmo_decl_index *x, xmlDocPtr piece);           /* 0 or -1 */
+void iwmo_decl_index_free(iwmo_decl_index *x);
 int iwmo_pieces_each(const iwmo_result *r, size_t clients_per_piece, iwmo_piece_fn fn, void *ctx);
 
 /* ---- retourberichten ---------------------------------------------------- */

@@ -347,6 +347,7 @@ struct rules_pass {
     iwmo_rule_env env;
     iwmo_result *r;
     iwmo_msgwide *mw;
+    iwmo_decl_index *names;
 };
 
 static int rules_of_piece(xmlDocPtr piece, void *ctx)
@@ -354,19 +355,24 @@ static int rules_of_piece(xmlDocPtr piece, void *ctx)
     struct rules_pass *rp = ctx;
     size_t from = rp->r->findings.count;
     iwmo_rules_check(&rp->env, piece, rp->r->ident.msgtype, &rp->r->findings);
-    int rc = iwmo_msgwide_feed(rp->mw, piece);
+    int rc = iwmo_msgwide_feed(rp->mw, piece) < 0 || iwmo_decl_index_feed(rp->names, piece) < 0 ? -1 : 0;
     settle_findings(&rp->r->findings, from);
     return rc;
 }
 
 void iwmo_check_rules_pieced(const iwmo_rule_env *env, iwmo_result *r)
 {
-    struct rules_pass rp = {*env, r, iwmo_msgwide_new(r->ident.msgtype)};
+    struct rules_pass rp = {*env, r, iwmo_msgwide_new(r->ident.msgtype), calloc(1, sizeof(iwmo_decl_index))};
     rp.env.pieces = 1;
-    if (rp.mw && iwmo_pieces_each(r, RULE_PIECE_CLIENTS, rules_of_piece, &rp) == 0)
+    if (rp.mw && rp.names && iwmo_pieces_each(r, RULE_PIECE_CLIENTS, rules_of_piece, &rp) == 0)
         iwmo_msgwide_finish(rp.mw, env, &r->findings);
     else
         iwmo_findings_add(&r->findings, 0, "internal-error", "", "the declaratie could not be read "
                           "again piece by piece for its rules");
     iwmo_msgwide_free(rp.mw);
+    if (r->findings.count == 0) {
+        r->pieces_index = rp.names;
+        rp.names = NULL;
+    }
+    iwmo_decl_index_free(rp.names);
 }

@@ -18,7 +18,21 @@ tl_init decl
 skipped=0
 
 # ---- environment -----------------------------------------------------------
+# DIGEST=FILE: what each environment ended with (events, 325s and other retours, prestaties,
+# declaraties), appended to FILE, for test_declaratie_streamed.sh to compare two runs.
+digest_env() {
+  [ -n "${DIGEST:-}" ] && [ -n "${E:-}" ] && [ -d "$E" ] || return 0
+  { echo "== $E"
+    sql "SELECT topic, (body - 'seq' - 'event_id' - 'time' - 'file')::text FROM events ORDER BY seq"
+    sql "SELECT referentie_nummer, status, array_to_string(retourcodes, ','), bedrag_cents, debet_credit,
+                coalesce(credited_by::text, '') FROM prestaties ORDER BY id"
+    sql "SELECT declaratie_nummer, status, ingediend_cents, toegekend_cents, array_to_string(retourcodes, ',')
+         FROM declaraties ORDER BY id"
+    for f in $(ls "$E/outbox" 2>/dev/null | sort); do echo "-- $f"; cat "$E/outbox/$f"; done
+  } | sed "s#$T/##g" >>"$DIGEST"
+}
 new_env() {  # new_env NAME gemeente|aanbieder AGB: fresh directories, config and schema
+  digest_env
   E="$T/$1"; mkdir -p "$E/inbox"
   if [ "$2" = gemeente ]; then ids='gemeenten: ["0363"], aanbieders: []'
   else ids="gemeenten: [], aanbieders: [\"$3\"]"; fi
@@ -316,6 +330,7 @@ EOF
   fi
 done
 
+digest_env
 if [ -n "${STREAM_FROM:-}" ]; then
   check "the 323s were checked piece by piece" test "$(cat "$T"/*/log | grep -c 'piece by piece')" -gt 10
 fi
