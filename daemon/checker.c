@@ -82,6 +82,8 @@ int checker_open(checker *c, const checker_opts *o, char *err, size_t errsize)
         c->limits.max_bytes = o->max_bytes;
     if (o->stream_from)
         c->limits.stream_from = o->stream_from;
+    if (o->stream_clients)
+        c->limits.stream_clients = o->stream_clients;
     c->env.today = o->today ? iwmo_date_parse(o->today) : checker_system_today();
     if (c->env.today == IWMO_NO_DATE) {
         snprintf(err, errsize, "'%s' is not a date (YYYY-MM-DD)", o->today);

@@ -15,6 +15,7 @@ typedef struct {
     const char *today;          /* "YYYY-MM-DD"; NULL: the system date */
     size_t max_bytes;           /* 0: default */
     size_t stream_from;         /* 0: default (limits.stream_from) */
+    size_t stream_clients;      /* 0: default (limits.stream_clients) */
 } checker_opts;
 
 typedef struct {

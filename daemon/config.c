@@ -216,6 +216,11 @@ static void k_stream_from(struct reader *r, yaml_node_t *v, config *c, const cha
     c->stream_from = (size_t)positive_number(r, v, key);
 }
 
+static void k_stream_clients(struct reader *r, yaml_node_t *v, config *c, const char *key)
+{
+    c->stream_clients = (size_t)positive_number(r, v, key);
+}
+
 static void k_level(struct reader *r, yaml_node_t *v, config *c, const char *key)
 {
     static const struct { const char *name; int prio; } levels[] = {
@@ -264,7 +269,8 @@ static void k_clock(struct reader *r, yaml_node_t *v, config *c, const char *key
 static void k_limits(struct reader *r, yaml_node_t *v, config *c, const char *key)
 {
     static const struct key keys[] = {{"max_bytes", k_max_bytes}, {"max_depth", k_max_depth},
-                                        {"stream_from", k_stream_from}, {NULL, NULL}};
+                                        {"stream_from", k_stream_from},
+                                        {"stream_clients", k_stream_clients}, {NULL, NULL}};
     walk_mapping(r, v, keys, c, key);
 }
 

@@ -27,6 +27,7 @@ typedef struct {
     size_t max_bytes;
     int max_depth;
     size_t stream_from;         /* limits.stream_from: a 323 this big is checked piece by piece */
+    size_t stream_clients;      /* limits.stream_clients: Clients per piece */
     int log_level;                      /* syslog priority: 3 err .. 7 debug */
     char *pseudonym_key;                /* secret for client pseudonyms (HMAC) */
     char *xslt_versie;                  /* XsltVersie reported with 0001 rejections */

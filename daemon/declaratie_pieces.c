@@ -193,7 +193,7 @@ int pieces_each(iwmo_result *r, int keep, piece_fn fn, void *ctx, char *err, siz
         snprintf(err, errsize, "out of memory");
         return -1;
     }
-    int rc = iwmo_pieces_each(r, PIECE_CLIENTS, one_piece, &e);
+    int rc = iwmo_pieces_each(r, r->pieces_clients, one_piece, &e);
     smap_free(&e.kept, NULL);
     if (rc != 0 && !e.stopped)
         snprintf(err, errsize, "cannot read the declaratie again piece by piece");

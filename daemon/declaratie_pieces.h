@@ -8,8 +8,6 @@
 
 #include "iwmo.h"
 
-#define PIECE_CLIENTS 256               /* Clients per piece: about 1 MB of tree for 2,500 lines */
-
 typedef int (*piece_fn)(iwmo_result *piece, void *ctx);
 
 /*

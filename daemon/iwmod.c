@@ -296,7 +296,7 @@ static int open_all(daemon_ctx *x, const char *config_path, int check_only)
     log_set_level(x->cfg.log_level);
     log_set_journal(x->cfg.log_journal);
     checker_opts co = {x->cfg.schemas_dir, x->cfg.data_dir, x->cfg.today, x->cfg.max_bytes,
-                       x->cfg.stream_from};
+                       x->cfg.stream_from, x->cfg.stream_clients};
     if (checker_open(&x->chk, &co, err, sizeof(err)) < 0) {
         log_msg(LOG_ERR, "%s: %s", config_path, err);
         return -1;
@@ -360,7 +360,7 @@ static void reload(daemon_ctx *x, const char *path)
     }
     checker chk;
     checker_opts co = {fresh.schemas_dir, fresh.data_dir, fresh.today, fresh.max_bytes,
-                       fresh.stream_from};
+                       fresh.stream_from, fresh.stream_clients};
     if (checker_open(&chk, &co, err, sizeof(err)) < 0) {
         log_event(LOG_ERR, "reload-refused", "reload refused, keeping the running config: %s", err);
         config_free(&fresh);

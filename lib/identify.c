@@ -18,6 +18,7 @@ void iwmo_limits_default(iwmo_limits *l)
     l->max_depth = IWMO_DEFAULT_MAX_DEPTH;
     l->max_findings = 100;
     l->stream_from = IWMO_DEFAULT_STREAM_FROM;
+    l->stream_clients = 256;
 }
 
 /* A Vektis EI file starts with record type 01 and a three-digit berichtcode. */

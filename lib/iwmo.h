@@ -79,6 +79,7 @@ typedef struct {
     int max_depth;          /* default 64 elements deep */
     size_t max_findings;    /* findings kept per message, default 100 */
     size_t stream_from;     /* a 323 of this many bytes or more is checked piece by piece; 0 never */
+    size_t stream_clients;  /* Clients per piece (default 256) */
 } iwmo_limits;
 
 #define IWMO_DEFAULT_MAX_BYTES (25u * 1024u * 1024u)
@@ -154,6 +155,7 @@ typedef struct {
      * again from these bytes, which the caller keeps for as long as it uses the result. */
     const char *pieces_buf;
     size_t pieces_len;
+    size_t pieces_clients;              /* Clients per piece (limits.stream_clients) */
     long long pieces_approved_cents;    /* the granted total, set by whoever judged the lines */
     struct iwmo_decl_index *pieces_index; /* what it names, gathered by its rules' reading */
 } iwmo_result;

@@ -116,15 +116,34 @@ static void strip_namespaces(const char *msg, char *out, size_t n)
 }
 
 /* Elements whose values are personal data: never repeated in a finding. */
-static int is_personal(const xmlNode *n)
+static int is_personal_name(const char *name)
 {
     static const char *const names[] = {"Bsn", "Achternaam", "Voorvoegsel", "Voornamen", "Voorletters",
                                         "Datum", "Geboortedatum", "Straatnaam", "Huisnummer",
                                         "Postcode", "Telefoonnummer", "Emailadres", NULL};
-    for (int i = 0; n && names[i]; i++)
-        if (strcmp((const char *)n->name, names[i]) == 0)
+    for (int i = 0; name && names[i]; i++)
+        if (strcmp(name, names[i]) == 0)
             return 1;
     return 0;
+}
+
+/*
+ * Is the value in this error personal data? By the element when the error
+ * names its node; a streaming reader may not, so then by the element name the
+ * message starts with ("Element 'Bsn': ...", namespaces already stripped).
+ */
+static int is_personal(const xmlNode *n, const char *msg)
+{
+    if (n && is_personal_name((const char *)n->name))
+        return 1;
+    const char *p = strncmp(msg, "Element '", 9) == 0 ? msg + 9 : NULL;
+    const char *q = p ? strchr(p, '\'') : NULL;
+    char name[64];
+    if (!q || (size_t)(q - p) >= sizeof(name))
+        return !n;                      /* cannot tell without a node: withhold the values */
+    memcpy(name, p, (size_t)(q - p));
+    name[q - p] = '\0';
+    return is_personal_name(name);
 }
 
 /* Replace every quoted value ('...') after "value " in msg (of size n) by a placeholder. */
@@ -154,7 +173,7 @@ void iwmo_schema_error_finding(iwmo_findings *f, xmlErrorPtr err, int keep_node)
     xmlNodePtr node = err->node;
     if (node && node->type != XML_ELEMENT_NODE)
         node = node->parent;
-    if (is_personal(node))
+    if (is_personal(node, msg))
         redact_values(msg, sizeof(msg));
     size_t before = f->count;
     iwmo_findings_add_at(f, node, 1, "0001", "XSD", "%s", msg);

@@ -22,9 +22,9 @@
 #include "schemas_int.h"
 #include "xmlutil.h"
 
-#define READER_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | \
-                        XML_PARSE_BIG_LINES | XML_PARSE_NOXINCNODE | XML_PARSE_COMPACT | \
-                        XML_PARSE_NOBLANKS)
+/* No NOERROR: the reader's errors reach on_reader_error (nothing is printed). */
+#define READER_OPTIONS (XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOXINCNODE | \
+                        XML_PARSE_COMPACT | XML_PARSE_NOBLANKS)
 
 /* Where the reader is, as far as copying goes. */
 struct cutter {
@@ -33,7 +33,8 @@ struct cutter {
     xmlNodePtr open[4];         /* the copies of the containers entered, by depth */
     const iwmo_limits *lim;
     iwmo_findings *f;           /* NULL: errors are not reported (a second reading) */
-    int refused;                /* too deep, or the reader failed */
+    int refused;                /* too deep */
+    long refused_line;
     int errors;
 };
 
@@ -117,10 +118,8 @@ static int read_to_client(struct cutter *c, int clients_too)
             continue;
         int depth = xmlTextReaderDepth(c->rd);
         if (depth + 1 > c->lim->max_depth) {
-            if (c->f)
-                iwmo_findings_add(c->f, xmlTextReaderGetParserLineNumber(c->rd), "too-deep", "",
-                                  "elements nested deeper than the limit of %d", c->lim->max_depth);
             c->refused = 1;
+            c->refused_line = xmlTextReaderGetParserLineNumber(c->rd);
             return -1;
         }
         if (depth > 3 || (depth > 0 && !c->open[depth - 1]))
@@ -166,14 +165,45 @@ static int identify_skeleton(struct cutter *c, iwmo_result *r)
     return r->ident.type == 323 ? 0 : -1;
 }
 
-static int encoding_ok(struct cutter *c, iwmo_result *r)
+/* The encoding the file declares when it is not UTF-8, else "". */
+static void other_encoding(struct cutter *c, char *out, size_t n)
 {
     const xmlChar *enc = xmlTextReaderConstEncoding(c->rd);
-    if (!enc || !xmlStrcasecmp(enc, BAD_CAST "UTF-8") || !xmlStrcasecmp(enc, BAD_CAST "UTF8"))
-        return 1;
-    iwmo_findings_add(&r->findings, 1, "encoding-not-utf8", "OP192",
-                      "declared encoding '%s'; messages must be UTF-8", (const char *)enc);
-    return 0;
+    out[0] = '\0';
+    if (enc && xmlStrcasecmp(enc, BAD_CAST "UTF-8") && xmlStrcasecmp(enc, BAD_CAST "UTF8"))
+        snprintf(out, n, "%s", (const char *)enc);
+}
+
+static void explain_malformed(const char *buf, size_t len, const iwmo_limits *lim, iwmo_findings *f);
+
+/* Why the file could not be read, in the words of the whole parse (lib/parse.c). */
+static void refuse_unread(struct cutter *c, const char *enc, const char *buf, size_t len,
+                          const iwmo_limits *lim, iwmo_findings *f)
+{
+    iwmo_findings_free(f);              /* what the schema said of a broken file is beside the point */
+    iwmo_findings_init(f, lim->max_findings);
+    if (enc[0])
+        iwmo_findings_add(f, 1, "encoding-not-utf8", "OP192",
+                          "declared encoding '%s'; messages must be UTF-8", enc);
+    else if (c->refused)
+        iwmo_findings_add(f, c->refused_line, "too-deep", "", "elements nested deeper than the limit of %d",
+                          lim->max_depth);
+    else
+        explain_malformed(buf, len, lim, f);
+    if (!f->count)
+        iwmo_findings_add(f, 0, "malformed-xml", "", "not well-formed XML");
+}
+
+/*
+ * With the schema plugged in, libxml2 2.9's reader drops the parser's own
+ * errors; read a broken file once more without it to say what is wrong.
+ */
+static void explain_malformed(const char *buf, size_t len, const iwmo_limits *lim, iwmo_findings *f)
+{
+    struct cutter c;
+    if (cutter_open(&c, buf, len, lim, f) == 0)
+        read_to_client(&c, 0);
+    cutter_close(&c);
 }
 
 int iwmo_check_message_streamed(iwmo_schemaset *s, const iwmo_limits *lim,
@@ -212,13 +242,19 @@ int iwmo_check_message_streamed(iwmo_schemaset *s, const iwmo_limits *lim,
         return 0;
     }
     rc = read_to_client(&c, 0);
-    int wf = rc == 0 && !c.refused && c.errors == 0 && encoding_ok(&c, r);
+    char enc[64] = "";
+    int parsed = rc == 0 && !c.refused && c.errors == 0;
+    if (parsed)
+        other_encoding(&c, enc, sizeof(enc));
+    int wf = parsed && !enc[0];
     int valid = wf && xmlTextReaderIsValid(c.rd) == 1;
-    cutter_close(&c);
+    xmlFreeTextReader(c.rd);
+    c.rd = NULL;
     xmlSchemaSetValidStructuredErrors(v, NULL, NULL);
+    if (!wf)
+        refuse_unread(&c, enc, buf, len, lim, &r->findings);
+    cutter_close(&c);
     if (!wf) {
-        if (!r->findings.count)
-            iwmo_findings_add(&r->findings, 0, "malformed-xml", "", "not well-formed XML");
         r->well_formed = 0;
         r->identified = 0;
         xmlFreeDoc(r->doc);
@@ -227,6 +263,7 @@ int iwmo_check_message_streamed(iwmo_schemaset *s, const iwmo_limits *lim,
     }
     r->pieces_buf = buf;
     r->pieces_len = len;
+    r->pieces_clients = lim->stream_clients ? lim->stream_clients : 256;
     if (!valid && !r->findings.count)
         iwmo_findings_add(&r->findings, 0, "0001", "XSD", "the message does not match its schema");
     r->schema_valid = valid;
@@ -341,8 +378,6 @@ static void settle_findings(iwmo_findings *f, size_t from)
     f->count = o;
 }
 
-#define RULE_PIECE_CLIENTS 256
-
 struct rules_pass {
     iwmo_rule_env env;
     iwmo_result *r;
@@ -364,7 +399,7 @@ void iwmo_check_rules_pieced(const iwmo_rule_env *env, iwmo_result *r)
 {
     struct rules_pass rp = {*env, r, iwmo_msgwide_new(r->ident.msgtype), calloc(1, sizeof(iwmo_decl_index))};
     rp.env.pieces = 1;
-    if (rp.mw && rp.names && iwmo_pieces_each(r, RULE_PIECE_CLIENTS, rules_of_piece, &rp) == 0)
+    if (rp.mw && rp.names && iwmo_pieces_each(r, r->pieces_clients, rules_of_piece, &rp) == 0)
         iwmo_msgwide_finish(rp.mw, env, &r->findings);
     else
         iwmo_findings_add(&r->findings, 0, "internal-error", "", "the declaratie could not be read "

@@ -45,7 +45,8 @@ clock: { today: $TODAY }
 privacy: { pseudonym_key: "test-key" }
 YAML
   # STREAM_FROM=1: every 323 is checked and judged piece by piece (lib/stream.c)
-  [ -z "${STREAM_FROM:-}" ] || echo "limits: { stream_from: $STREAM_FROM }" >>"$E/iwmod.yaml"
+  # (one Client per piece, so that every check crosses pieces)
+  [ -z "${STREAM_FROM:-}" ] || echo "limits: { stream_from: $STREAM_FROM, stream_clients: 1 }" >>"$E/iwmod.yaml"
   sql "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public;" >/dev/null
   "$BIN/iwmoctl" migrate --config "$E/iwmod.yaml" >/dev/null || echo "$E: migrate failed" >>"$T/errors"
 }

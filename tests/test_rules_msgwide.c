@@ -516,6 +516,144 @@ static void test_other_types_unchanged(void **state)
     free(buf);
 }
 
+/* ---- the same messages through the streaming check (lib/stream.c) ------------ */
+
+/* The whole check of buf, parsed whole or (stream != 0) read piece by piece, 1 Client a piece. */
+static void check_all(const char *buf, size_t len, int stream, iwmo_result *r)
+{
+    iwmo_limits lim;
+    iwmo_limits_default(&lim);
+    lim.stream_from = 1;
+    lim.stream_clients = 1;
+    iwmo_rule_env env = env_of(0);
+    if (!set)
+        set = tu_schemaset();
+    assert_non_null(set);
+    if (!stream)
+        iwmo_check_message(set, &lim, buf, len, r);
+    else
+        assert_int_equal(iwmo_check_message_streamed(set, &lim, buf, len, r), 0);
+    iwmo_check_rules(&env, r);
+}
+
+/* Parsed whole and streamed: the same verdict and the same findings. */
+static void stream_both(const char *buf, size_t len, const char *what)
+{
+    iwmo_result whole, streamed;
+    check_all(buf, len, 0, &whole);
+    check_all(buf, len, 1, &streamed);
+    if (streamed.well_formed)
+        assert_non_null(streamed.pieces_buf);
+    assert_int_equal(whole.well_formed, streamed.well_formed);
+    assert_int_equal(whole.identified, streamed.identified);
+    assert_int_equal(whole.schema_valid, streamed.schema_valid);
+    assert_int_equal(whole.valid, streamed.valid);
+    assert_same_findings(&whole.findings, &streamed.findings, what);
+    iwmo_result_free(&whole);
+    iwmo_result_free(&streamed);
+}
+
+static void test_streamed_check_agrees(void **state)
+{
+    (void)state;
+    message m = valid_message(&WMO);
+    char *buf = build_323(&m);
+    stream_both(buf, strlen(buf), "valid, streamed");
+    free(buf);
+    m.c[2].bsn = "999990019";                   /* TR101 across pieces */
+    buf = build_323(&m);
+    stream_both(buf, strlen(buf), "TR101, streamed");
+    free(buf);
+    m = valid_message(&JW);
+    m.total_off = 1;                            /* TR358 */
+    buf = build_323(&m);
+    stream_both(buf, strlen(buf), "TR358, streamed");
+    free(buf);
+}
+
+static void test_streamed_broken_files(void **state)
+{
+    (void)state;
+    message m = valid_message(&WMO);
+    char *buf = build_323(&m);
+    size_t len = strlen(buf);
+    stream_both(buf, len * 2 / 3, "cut off");   /* malformed: same line and reason */
+    char *bad = strstr(buf, "999990032");       /* a BSN the schema refuses */
+    assert_non_null(bad);
+    memcpy(bad, "99999003X", 9);
+    stream_both(buf, len, "schema-invalid BSN");
+    iwmo_result r;
+    check_all(buf, len, 1, &r);
+    assert_false(r.schema_valid);
+    for (size_t i = 0; i < r.findings.count; i++)
+        assert_null(strstr(r.findings.items[i].message, "99999003X"));   /* the value is withheld */
+    iwmo_result_free(&r);
+    free(buf);
+
+    buf = build_323(&m);                        /* declared in another encoding: refused as a whole */
+    char *enc = strstr(buf, "UTF-8");
+    assert_non_null(enc);
+    size_t n = strlen(buf) + 16;
+    char *latin = malloc(n);
+    assert_non_null(latin);
+    snprintf(latin, n, "%.*sISO-8859-1%s", (int)(enc - buf), buf, enc + 5);
+    check_all(latin, strlen(latin), 1, &r);
+    assert_false(r.well_formed);
+    assert_int_equal(r.findings.count, 1);
+    assert_string_equal(r.findings.items[0].rule, "OP192");
+    iwmo_result_free(&r);
+    check_all(latin, strlen(latin), 0, &r);
+    assert_false(r.well_formed);                /* refused whole as well */
+    iwmo_result_free(&r);
+    free(latin);
+    free(buf);
+}
+
+static int count_piece(xmlDocPtr piece, void *ctx)
+{
+    xmlNodePtr root = xmlDocGetRootElement(piece);
+    assert_non_null(root);
+    int *clients = ctx;
+    for (xmlNodePtr n = root->last->last->children; n; n = n->next)
+        (*clients)++;
+    return 0;
+}
+
+static void test_pieces_and_when_to_stream(void **state)
+{
+    (void)state;
+    message m = valid_message(&WMO);
+    char *buf = build_323(&m);
+    size_t len = strlen(buf);
+    iwmo_result r;
+    check_all(buf, len, 1, &r);
+    int clients = 0;
+    assert_int_equal(iwmo_pieces_each(&r, 2, count_piece, &clients), 0);
+    assert_int_equal(clients, 3);               /* every Client once, in pieces of 2 */
+    assert_non_null(r.pieces_index);
+    assert_int_equal(r.pieces_index->bsns.n, 3);
+    assert_int_equal(r.pieces_index->refs.n, 5);
+    assert_true(r.pieces_index->credits && r.pieces_index->debets);
+    iwmo_result_free(&r);
+
+    iwmo_limits lim;
+    iwmo_limits_default(&lim);
+    assert_int_equal(iwmo_stream_wanted(buf, len, &lim), 0);     /* below 4 MB */
+    lim.stream_from = 1;
+    assert_int_equal(iwmo_stream_wanted(buf, len, &lim), 1);
+    lim.stream_from = 0;
+    assert_int_equal(iwmo_stream_wanted(buf, len, &lim), 0);     /* never */
+    lim.stream_from = 1;
+    char *dt = malloc(len + 64);
+    assert_non_null(dt);
+    char *root = strstr(buf, "<" );
+    root = strstr(root + 1, "<");               /* after the XML declaration */
+    snprintf(dt, len + 64, "%.*s<!DOCTYPE x>%s", (int)(root - buf), buf, root);
+    assert_int_equal(iwmo_stream_wanted(dt, strlen(dt), &lim), 0);   /* parsed whole, and refused there */
+    free(dt);
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -528,6 +666,9 @@ int main(void)
         cmocka_unit_test(test_tr416_one_debit_per_delivery),
         cmocka_unit_test(test_findings_are_not_repeated),
         cmocka_unit_test(test_other_types_unchanged),
+        cmocka_unit_test(test_streamed_check_agrees),
+        cmocka_unit_test(test_streamed_broken_files),
+        cmocka_unit_test(test_pieces_and_when_to_stream),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     iwmo_schemaset_free(set);
