@@ -217,6 +217,8 @@ static int round_of(const iwmo_finding *f)
 int pieces_order_findings(iwmo_result *r)
 {
     size_t n = r->findings.count;
+    if (n < 2)
+        return 0;
     iwmo_finding *sorted = malloc((n ? n : 1) * sizeof(*sorted));
     if (!sorted)
         return -1;
