@@ -92,44 +92,59 @@ static int message_direction(db *d, const char *msg_id, char *out, size_t n)
  * The clients of the declaratie (created with their pseudonyms when new), in one
  * statement: BSN -> row id (as text) in ids.
  */
+/* One clients row per BSN of the literal (distinct): their ids into ids (BSN -> id text). */
+static int client_rows_for(actx *a, sbuf *bsns, sbuf *pseudos, smap *ids)
+{
+    const char *p[] = {arr_end(bsns), arr_end(pseudos)};
+    if (!p[0] || !p[1]) {
+        snprintf(a->d->err, sizeof(a->d->err), "out of memory");
+        return -1;
+    }
+    if (!bsns->items)
+        return 0;
+    /* One row per BSN (deduplicated by the caller: ON CONFLICT may touch a row only once). */
+    PGresult *res = db_exec(a->d, "INSERT INTO clients (bsn, pseudonym) "
+        "SELECT u.bsn, u.pseudonym FROM unnest($1::text[], $2::text[]) WITH ORDINALITY "
+        "AS u(bsn, pseudonym, ord) ORDER BY u.ord "
+        "ON CONFLICT (bsn) DO UPDATE SET bsn = EXCLUDED.bsn RETURNING id, bsn", 2, p, NULL, 0);
+    int rc = res ? 0 : -1;
+    for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
+        char *id = strdup(PQgetvalue(res, i, 0));
+        if (!id || smap_put(ids, PQgetvalue(res, i, 1), id) < 0) {
+            free(id);
+            snprintf(a->d->err, sizeof(a->d->err), "out of memory");
+            rc = -1;
+        }
+    }
+    PQclear(res);
+    return rc;
+}
+
+static void add_client(actx *a, sbuf *bsns, sbuf *pseudos, const char *bsn)
+{
+    char pseudo[40];
+    state_pseudonym(a->key, bsn, pseudo, sizeof(pseudo));
+    arr_add(bsns, bsn);
+    arr_add(pseudos, pseudo);
+}
+
 static int client_rows(actx *a, xmlNodePtr decl, smap *ids)
 {
     sbuf bsns = {0}, pseudos = {0};
     smap seen = {0};
     int rc = 0;
     for (xmlNodePtr cl = xu_first_desc(decl, "Client"); cl && rc == 0; cl = xu_next(cl, "Client")) {
-        char bsn[16], pseudo[40];
+        char bsn[16];
         int added = 0;
         if (!smap_slot(&seen, xu_text(cl, "Bsn", bsn, sizeof(bsn)), &added))
             rc = -1;
-        if (!added)
-            continue;
-        state_pseudonym(a->key, bsn, pseudo, sizeof(pseudo));
-        arr_add(&bsns, bsn);
-        arr_add(&pseudos, pseudo);
+        else if (added)
+            add_client(a, &bsns, &pseudos, bsn);
     }
-    const char *p[] = {arr_end(&bsns), arr_end(&pseudos)};
-    if (rc < 0 || !p[0] || !p[1]) {
+    if (rc < 0)
         snprintf(a->d->err, sizeof(a->d->err), "out of memory");
-        rc = -1;
-    } else if (bsns.items) {
-        /* One row per BSN (deduplicated above: ON CONFLICT may touch a row only once). */
-        PGresult *res = db_exec(a->d, "INSERT INTO clients (bsn, pseudonym) "
-            "SELECT u.bsn, u.pseudonym FROM unnest($1::text[], $2::text[]) WITH ORDINALITY "
-            "AS u(bsn, pseudonym, ord) ORDER BY u.ord "
-            "ON CONFLICT (bsn) DO UPDATE SET bsn = EXCLUDED.bsn RETURNING id, bsn", 2, p, NULL, 0);
-        if (!res)
-            rc = -1;
-        for (int i = 0; rc == 0 && res && i < PQntuples(res); i++) {
-            char *id = strdup(PQgetvalue(res, i, 0));
-            if (!id || smap_put(ids, PQgetvalue(res, i, 1), id) < 0) {
-                free(id);
-                snprintf(a->d->err, sizeof(a->d->err), "out of memory");
-                rc = -1;
-            }
-        }
-        PQclear(res);
-    }
+    else
+        rc = client_rows_for(a, &bsns, &pseudos, ids);
     smap_free(&seen, NULL);
     sb_free(&bsns);
     sb_free(&pseudos);
@@ -180,14 +195,42 @@ enum { C_CLIENT, C_TOEW, C_REF, C_VORIG, C_NR, C_CAT, C_CODE, C_BEGIN, C_EIND, C
 typedef struct {
     sbuf col[NCOLS];
     int lines;
-    smap toew;                          /* ToewijzingNummer -> id (text) of the relation */
+    const smap *toew;                   /* ToewijzingNummer -> id (text) of the relation */
 } batch;
 
 /*
  * The toewijzingen of the relation (standard, gemeente, aanbieder) with the numbers the
  * declaratie names, into b->toew; a line links to the one with its number, if any.
  */
-static int toewijzing_ids(actx *a, xmlNodePtr decl, batch *b)
+/* The ids of the relation's toewijzingen with the numbers of the literal, into toew. */
+static int toewijzing_ids_for(actx *a, sbuf *nrs, smap *toew)
+{
+    const char *p[] = {a->standard, a->gemeente, a->aanbieder, arr_end(nrs)};
+    if (!p[3]) {
+        snprintf(a->d->err, sizeof(a->d->err), "out of memory");
+        return -1;
+    }
+    PGresult *res = db_exec(a->d, "SELECT toewijzing_nummer, id FROM toewijzingen WHERE standard = $1 "
+                                  "AND gemeente = $2 AND aanbieder = $3 "
+                                  "AND toewijzing_nummer = ANY($4::text[])", 4, p, NULL, 0);
+    int rc = res ? 0 : -1;
+    for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
+        char *id = strdup(PQgetvalue(res, i, 1));
+        if (!id || smap_put(toew, PQgetvalue(res, i, 0), id) < 0) {
+            free(id);
+            snprintf(a->d->err, sizeof(a->d->err), "out of memory");
+            rc = -1;
+        }
+    }
+    PQclear(res);
+    return rc;
+}
+
+/*
+ * The toewijzingen of the relation (standard, gemeente, aanbieder) with the numbers the
+ * declaratie names, into toew; a line links to the one with its number, if any.
+ */
+static int toewijzing_ids(actx *a, xmlNodePtr decl, smap *toew)
 {
     sbuf nrs = {0};
     smap seen = {0};
@@ -200,26 +243,10 @@ static int toewijzing_ids(actx *a, xmlNodePtr decl, batch *b)
         else if (added)
             arr_add(&nrs, nr);
     }
-    const char *p[] = {a->standard, a->gemeente, a->aanbieder, arr_end(&nrs)};
-    if (rc < 0 || !p[3]) {
+    if (rc < 0)
         snprintf(a->d->err, sizeof(a->d->err), "out of memory");
-        rc = -1;
-    } else {
-        PGresult *res = db_exec(a->d, "SELECT toewijzing_nummer, id FROM toewijzingen WHERE standard = $1 "
-                                      "AND gemeente = $2 AND aanbieder = $3 "
-                                      "AND toewijzing_nummer = ANY($4::text[])", 4, p, NULL, 0);
-        if (!res)
-            rc = -1;
-        for (int i = 0; rc == 0 && res && i < PQntuples(res); i++) {
-            char *id = strdup(PQgetvalue(res, i, 1));
-            if (!id || smap_put(&b->toew, PQgetvalue(res, i, 0), id) < 0) {
-                free(id);
-                snprintf(a->d->err, sizeof(a->d->err), "out of memory");
-                rc = -1;
-            }
-        }
-        PQclear(res);
-    }
+    else
+        rc = toewijzing_ids_for(a, &nrs, toew);
     smap_free(&seen, NULL);
     sb_free(&nrs);
     return rc;
@@ -230,7 +257,7 @@ static void batch_add(actx *a, batch *b, const char *client_id, const prestatie 
     char codes[160];
     cs_literal(c, codes, sizeof(codes));
     arr_add(&b->col[C_CLIENT], client_id);
-    arr_add(&b->col[C_TOEW], smap_get(&b->toew, p->nr));
+    arr_add(&b->col[C_TOEW], smap_get(b->toew, p->nr));
     arr_add(&b->col[C_REF], p->ref);
     arr_add(&b->col[C_VORIG], p->vorig[0] ? p->vorig : NULL);
     arr_add(&b->col[C_NR], p->nr);
@@ -262,8 +289,9 @@ static int batch_flush(actx *a, batch *b)
             snprintf(a->d->err, sizeof(a->d->err), "out of memory");
             return -1;
         }
-    /* No join here: a generic plan (the statement is prepared) stays as cheap as the first. */
-    int rc = db_run(a->d,
+    /* No join here: a generic plan (the statement is prepared) stays as cheap as the first.
+     * Deferred in the spine's transaction: the next piece is read while the server writes. */
+    int rc = db_defer(a->d,
         "INSERT INTO prestaties (declaratie_id, client_id, toewijzing_id, referentie_nummer, "
         "vorig_referentie_nummer, toewijzing_nummer, product_categorie, product_code, periode_begin, "
         "periode_eind, geleverd_volume, eenheid, product_tarief_cents, bedrag_cents, debet_credit, "
@@ -273,7 +301,7 @@ static int batch_flush(actx *a, batch *b)
         "$7::text[], $8::text[], $9::date[], $10::date[], $11::bigint[], $12::text[], $13::bigint[], "
         "$14::bigint[], $15::text[], $16::text[], $17::text[]) WITH ORDINALITY AS u(client_id, "
         "toewijzing_id, ref, vorig, nr, cat, code, b, e, volume, eenheid, tarief, bedrag, dc, status, "
-        "codes, ord) ORDER BY u.ord", 1 + NCOLS, p);
+        "codes, ord) ORDER BY u.ord", 1 + NCOLS, p, NULL, 0);
     for (int i = 0; i < NCOLS; i++)
         sb_reset(&b->col[i]);
     b->lines = 0;
@@ -334,15 +362,25 @@ static int finish_declaratie(actx *a)
         "THEN 'partial' ELSE 'approved' END WHERE d.id = $1", 1, p);
 }
 
-/* Every Prestatie of the declaratie with its codes (those of the Declaratie, its Client and its own). */
-static int record_prestaties(actx *a, xmlNodePtr decl, const codeset *dc)
+/* The client and toewijzing ids the lines link to (loaded once for a streamed 323). */
+typedef struct {
+    smap clients, toew;
+} line_ids;
+
+static void line_ids_free(line_ids *ids)
 {
-    smap clients = {0};
-    batch b = {0};
-    int rc = client_rows(a, decl, &clients) < 0 || toewijzing_ids(a, decl, &b) < 0 ? -1 : 0;
+    smap_free(&ids->clients, free);
+    smap_free(&ids->toew, free);
+}
+
+/* Every Prestatie of decl with its codes (those of the Declaratie, its Client and its own). */
+static int record_lines(actx *a, xmlNodePtr decl, const codeset *dc, const line_ids *ids)
+{
+    batch b = {.toew = &ids->toew};
+    int rc = 0;
     for (xmlNodePtr cl = xu_first_desc(decl, "Client"); cl && rc == 0; cl = xu_next(cl, "Client")) {
         char bsn[16];
-        const char *client_id = smap_get(&clients, xu_text(cl, "Bsn", bsn, sizeof(bsn)));
+        const char *client_id = smap_get(&ids->clients, xu_text(cl, "Bsn", bsn, sizeof(bsn)));
         codeset cc = *dc;
         cs_class(&cc, a->r, cl);
         for (xmlNodePtr n = xu_first_desc(cl, "Prestatie"); n && rc == 0; n = xu_next(n, "Prestatie")) {
@@ -359,14 +397,39 @@ static int record_prestaties(actx *a, xmlNodePtr decl, const codeset *dc)
         rc = batch_flush(a, &b);
     for (int i = 0; i < NCOLS; i++)
         sb_free(&b.col[i]);
-    smap_free(&b.toew, free);
-    smap_free(&clients, free);
+    return rc;
+}
+
+static int record_prestaties(actx *a, xmlNodePtr decl, const codeset *dc)
+{
+    line_ids ids = {{0}, {0}};
+    int rc = client_rows(a, decl, &ids.clients) < 0 || toewijzing_ids(a, decl, &ids.toew) < 0 ? -1 : 0;
+    if (rc == 0)
+        rc = record_lines(a, decl, dc, &ids);
+    line_ids_free(&ids);
+    return rc;
+}
+
+/* The ids for every line of a streamed 323, from the numbers its rules gathered. */
+static int line_ids_listed(actx *a, const iwmo_decl_index *ix, line_ids *ids)
+{
+    sbuf bsns = {0}, pseudos = {0}, nrs = {0};
+    for (const char *v = iwmo_strlist_next(&ix->bsns, NULL); v; v = iwmo_strlist_next(&ix->bsns, v))
+        add_client(a, &bsns, &pseudos, v);
+    for (const char *v = iwmo_strlist_next(&ix->nrs, NULL); v; v = iwmo_strlist_next(&ix->nrs, v))
+        arr_add(&nrs, v);
+    int rc = client_rows_for(a, &bsns, &pseudos, &ids->clients) < 0 ||
+             toewijzing_ids_for(a, &nrs, &ids->toew) < 0 ? -1 : 0;
+    sb_free(&bsns);
+    sb_free(&pseudos);
+    sb_free(&nrs);
     return rc;
 }
 
 struct record_piece {
     actx *a;
     const codeset *dc;
+    const line_ids *ids;
 };
 
 static int record_one_piece(iwmo_result *piece, void *ctx)
@@ -374,7 +437,8 @@ static int record_one_piece(iwmo_result *piece, void *ctx)
     struct record_piece *rp = ctx;
     const iwmo_result *whole = rp->a->r;
     rp->a->r = piece;
-    int rc = record_prestaties(rp->a, xu_child(xmlDocGetRootElement(piece->doc), "Declaratie"), rp->dc);
+    xmlNodePtr decl = xu_child(xmlDocGetRootElement(piece->doc), "Declaratie");
+    int rc = rp->ids ? record_lines(rp->a, decl, rp->dc, rp->ids) : record_prestaties(rp->a, decl, rp->dc);
     rp->a->r = whole;
     if (rc == 0)
         rc = events_record_piece(rp->a->d, piece);  /* a streamed 323's prestatie events */
@@ -384,8 +448,14 @@ static int record_one_piece(iwmo_result *piece, void *ctx)
 /* The lines of a declaratie checked piece by piece: the pieces are read again. */
 static int record_pieces(actx *a, const codeset *dc)
 {
-    struct record_piece rp = {a, dc};
-    return pieces_each((iwmo_result *)a->r, 0, record_one_piece, &rp, a->d->err, sizeof(a->d->err));
+    line_ids ids = {{0}, {0}};
+    const iwmo_decl_index *ix = a->r->pieces_index;
+    struct record_piece rp = {a, dc, ix ? &ids : NULL};
+    int rc = ix ? line_ids_listed(a, ix, &ids) : 0;
+    if (rc == 0)
+        rc = pieces_each((iwmo_result *)a->r, 0, record_one_piece, &rp, a->d->err, sizeof(a->d->err));
+    line_ids_free(&ids);
+    return rc;
 }
 
 static int record_323(actx *a, xmlNodePtr root)
