@@ -187,7 +187,7 @@ void checker_run_buffer(checker *c, const char *buf, size_t len, iwmo_result *r,
     iwmo_findings_free(&outer);
     /* A big 323 is checked piece by piece (lib/stream.c); buf outlives r in every caller. */
     if (!iwmo_stream_wanted(buf, len, &c->limits) ||
-        iwmo_check_message_streamed(c->schemas, &c->limits, buf, len, r) < 0)
+        iwmo_check_streamed(c->schemas, &c->limits, &c->env, buf, len, r) < 0)
         iwmo_check_message(c->schemas, &c->limits, buf, len, r);
     if (wr->env.kind != IWMO_ENV_NONE && r->identified &&
         iwmo_envelope_check(&wr->env, r->doc, &r->ident, &r->findings) < 0) {

@@ -63,13 +63,17 @@ static int events_record_rows(db *d, json_t *rows)
     const char *p[] = {s};
     int rc = db_defer(d,
         "WITH l AS (SELECT pg_advisory_xact_lock(" EVENTS_LOCK ")), "
+        /* worked out once, not per row: the time and the sequence */
+        "t AS MATERIALIZED (SELECT to_jsonb(to_char(now() AT TIME ZONE 'UTC', "
+        "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')) AS time, "
+        "pg_get_serial_sequence('events', 'seq')::regclass AS seq), "
         "e AS (SELECT a.x, a.ord FROM l, jsonb_array_elements($1::jsonb) WITH ORDINALITY AS a(x, ord) ORDER BY a.ord), "
-        "k AS (SELECT nextval(pg_get_serial_sequence('events', 'seq')) AS seq, gen_random_uuid() AS id, "
-        "x->>'topic' AS topic, x->'body' AS body FROM e) "
+        "k AS (SELECT nextval(t.seq) AS seq, gen_random_uuid() AS id, "
+        "x->>'topic' AS topic, x->'body' AS body FROM e, t) "
         "INSERT INTO events (seq, event_id, topic, body) "
         "SELECT k.seq, k.id, k.topic, k.body || jsonb_build_object('seq', k.seq, 'event_id', k.id, "
-        "'topic', k.topic, 'time', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')) "
-        "FROM k ORDER BY k.seq", 1, p, NULL, 0);
+        "'topic', k.topic, 'time', t.time) "
+        "FROM k, t ORDER BY k.seq", 1, p, NULL, 0);
     free(s);
     return rc;
 }

@@ -158,6 +158,7 @@ typedef struct {
     size_t pieces_clients;              /* Clients per piece (limits.stream_clients) */
     long long pieces_approved_cents;    /* the granted total, set by whoever judged the lines */
     struct iwmo_decl_index *pieces_index; /* what it names, gathered by its rules' reading */
+    int pieces_ruled;                   /* its rules ran in the same reading (iwmo_check_streamed) */
 } iwmo_result;
 
 void iwmo_check_message(iwmo_schemaset *s, const iwmo_limits *lim,
@@ -324,6 +325,13 @@ void iwmo_msgwide_free(iwmo_msgwide *m);
 void iwmo_check_rules(const iwmo_rule_env *env, iwmo_result *r);
 /* The same for a result checked piece by piece (lib/stream.c); iwmo_check_rules calls it. */
 void iwmo_check_rules_pieced(const iwmo_rule_env *env, iwmo_result *r);
+/*
+ * iwmo_check_message_streamed and the rules of env in one reading: schema and
+ * rules checked piece by piece as the bytes pass (the rules' findings kept
+ * only for a schema-valid message); iwmo_check_rules then has nothing to add.
+ */
+int iwmo_check_streamed(iwmo_schemaset *s, const iwmo_limits *lim, const iwmo_rule_env *env,
+                        const char *buf, size_t len, iwmo_result *r);
 
 /* Serialise a document as UTF-8 with an XML declaration, indented; caller frees with free(). */
 char *iwmo_doc_serialise(xmlDocPtr doc, size_t *len);

@@ -155,49 +155,187 @@ int iwmo_stream_wanted(const char *buf, size_t len, const iwmo_limits *lim)
     return !memmem(buf, len, "<!DOCTYPE", 9) && !memmem(buf, len, "<!ENTITY", 8);
 }
 
-/* Identify from the skeleton; 0 when it is a 323 whose header agrees. */
-static int identify_skeleton(struct cutter *c, iwmo_result *r)
-{
-    if (!xmlDocGetRootElement(c->skel))
-        return -1;
-    if (iwmo_identify_doc(c->skel, &r->ident, &r->findings) < 0)
-        return -1;
-    return r->ident.type == 323 ? 0 : -1;
-}
-
-/* The encoding the file declares when it is not UTF-8, else "". */
-static void other_encoding(struct cutter *c, char *out, size_t n)
-{
-    const xmlChar *enc = xmlTextReaderConstEncoding(c->rd);
-    out[0] = '\0';
-    if (enc && xmlStrcasecmp(enc, BAD_CAST "UTF-8") && xmlStrcasecmp(enc, BAD_CAST "UTF8"))
-        snprintf(out, n, "%s", (const char *)enc);
-}
-
 static void explain_malformed(const char *buf, size_t len, const iwmo_limits *lim, iwmo_findings *f);
 
+/* ---- one reading: a SAX2 tree builder that hands out pieces ---------------------- */
+
+/*
+ * The pieces come from libxml2's SAX2 tree builder: when the next Client
+ * starts and the Clienten element holds clients_per_piece complete Clients
+ * (or when Clienten ends), the document as built so far is the piece; after
+ * fn its Clients are freed and building goes on. No node is copied. With a
+ * schema plugged in (xmlSchemaSAXPlug) the same reading validates; a piece
+ * is handed out only after the validator has seen all of it.
+ */
+struct piece_parse {
+    size_t per_piece, in_piece;
+    iwmo_piece_fn fn;
+    void *ctx;
+    int rc;
+    int max_depth;
+    long too_deep;              /* the line where the depth limit was passed; 0 when not */
+};
+
+static int is_clienten(xmlNodePtr n)
+{
+    return n && n->type == XML_ELEMENT_NODE && xmlStrEqual(n->name, BAD_CAST "Clienten");
+}
+
+static int flush_piece(xmlParserCtxtPtr ctxt, struct piece_parse *pp, xmlNodePtr clienten)
+{
+    if (pp->in_piece && pp->rc == 0 && pp->fn)
+        pp->rc = pp->fn(ctxt->myDoc, pp->ctx);
+    while (clienten && clienten->children) {
+        xmlNodePtr n = clienten->children;
+        xmlUnlinkNode(n);
+        xmlFreeNode(n);
+    }
+    pp->in_piece = 0;
+    if (pp->rc != 0)
+        xmlStopParser(ctxt);
+    return pp->rc;
+}
+
+static void piece_start_element(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+                                const xmlChar *uri, int nb_ns, const xmlChar **ns, int nb_attr,
+                                int nb_defaulted, const xmlChar **attrs)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    struct piece_parse *pp = ctxt->_private;
+    if (ctxt->nameNr + 1 > pp->max_depth) {
+        pp->too_deep = xmlSAX2GetLineNumber(ctx);
+        xmlStopParser(ctxt);
+        return;
+    }
+    if (pp->in_piece >= pp->per_piece && is_clienten(ctxt->node) &&
+        xmlStrEqual(localname, BAD_CAST "Client") && flush_piece(ctxt, pp, ctxt->node) != 0)
+        return;
+    xmlSAX2StartElementNs(ctx, localname, prefix, uri, nb_ns, ns, nb_attr, nb_defaulted, attrs);
+}
+
+static void piece_end_element(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+                              const xmlChar *uri)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    struct piece_parse *pp = ctxt->_private;
+    if (xmlStrEqual(localname, BAD_CAST "Clienten") && is_clienten(ctxt->node))
+        flush_piece(ctxt, pp, ctxt->node);
+    xmlSAX2EndElementNs(ctx, localname, prefix, uri);
+    if (xmlStrEqual(localname, BAD_CAST "Client") && is_clienten(ctxt->node))
+        pp->in_piece++;
+}
+
+static void ignore_error(void *ctx, xmlErrorPtr err)
+{
+    (void)ctx; (void)err;
+}
+
+static int sax_line(void *ctx, const char **file, unsigned long *line)
+{
+    *file = NULL;
+    *line = (unsigned long)xmlSAX2GetLineNumber(ctx);
+    return 0;
+}
+
+static void on_schema_error(void *ctx, xmlErrorPtr err)
+{
+    if (err->level != XML_ERR_WARNING)
+        iwmo_schema_error_finding(ctx, err, 0);
+}
+
+#define PIECE_CHUNK 65536
+
+/* How one reading ended. */
+typedef struct {
+    int well_formed;
+    char encoding[64];          /* the declared encoding when it is not UTF-8 */
+    long too_deep;
+    int rc;                     /* fn's first non-zero result */
+} reading;
+
+/*
+ * Read buf once, handing out pieces to fn; with v, validate against its
+ * schema on the way (violations into xsd).
+ */
+static reading read_pieces(const char *buf, size_t len, int max_depth, size_t per_piece,
+                           iwmo_piece_fn fn, void *ctx, xmlSchemaValidCtxtPtr v, iwmo_findings *xsd)
+{
+    reading out = {0};
+    xmlParserCtxtPtr ctxt = xmlCreatePushParserCtxt(NULL, NULL, NULL, 0, NULL);
+    if (!ctxt)
+        return out;
+    struct piece_parse pp = {per_piece ? per_piece : 1, 0, fn, ctx, 0, max_depth, 0};
+    xmlCtxtUseOptions(ctxt, READER_OPTIONS);
+    ctxt->_private = &pp;
+    ctxt->sax->startElementNs = piece_start_element;
+    ctxt->sax->endElementNs = piece_end_element;
+    ctxt->sax->serror = ignore_error;
+    ctxt->replaceEntities = 0;
+    ctxt->loadsubset = 0;
+    xmlSchemaSAXPlugPtr plug = NULL;
+    if (v) {
+        xmlSchemaSetValidStructuredErrors(v, on_schema_error, xsd);
+        xmlSchemaValidateSetLocator(v, sax_line, ctxt);
+        plug = xmlSchemaSAXPlug(v, &ctxt->sax, &ctxt->userData);
+    }
+    if (!v || plug) {
+        for (size_t off = 0; off < len && !ctxt->disableSAX && pp.rc == 0;) {
+            size_t n = len - off > PIECE_CHUNK ? PIECE_CHUNK : len - off;
+            if (xmlParseChunk(ctxt, buf + off, (int)n, off + n == len) != 0)
+                break;
+            off += n;
+        }
+        out.well_formed = ctxt->wellFormed && ctxt->myDoc && !pp.too_deep;
+    }
+    if (out.well_formed && pp.rc == 0)     /* a last piece the end tag did not hand out */
+        flush_piece(ctxt, &pp, xu_path(xmlDocGetRootElement(ctxt->myDoc), "Declaratie/Clienten"));
+    const xmlChar *enc = ctxt->myDoc ? ctxt->myDoc->encoding : NULL;
+    if (enc && xmlStrcasecmp(enc, BAD_CAST "UTF-8") && xmlStrcasecmp(enc, BAD_CAST "UTF8"))
+        snprintf(out.encoding, sizeof(out.encoding), "%s", (const char *)enc);
+    if (plug)
+        xmlSchemaSAXUnplug(plug);
+    if (v) {
+        xmlSchemaValidateSetLocator(v, NULL, NULL);
+        xmlSchemaSetValidStructuredErrors(v, NULL, NULL);
+    }
+    if (ctxt->myDoc)
+        xmlFreeDoc(ctxt->myDoc);
+    ctxt->myDoc = NULL;
+    xmlFreeParserCtxt(ctxt);
+    out.too_deep = pp.too_deep;
+    out.rc = pp.rc;
+    return out;
+}
+
+int iwmo_pieces_each(const iwmo_result *r, size_t clients_per_piece, iwmo_piece_fn fn, void *ctx)
+{
+    if (!r->pieces_buf)
+        return -1;
+    reading rd = read_pieces(r->pieces_buf, r->pieces_len, 1 << 30, clients_per_piece, fn, ctx, NULL, NULL);
+    return rd.rc ? rd.rc : rd.well_formed ? 0 : -1;
+}
+
+/* ---- the check -------------------------------------------------------------------- */
+
 /* Why the file could not be read, in the words of the whole parse (lib/parse.c). */
-static void refuse_unread(struct cutter *c, const char *enc, const char *buf, size_t len,
-                          const iwmo_limits *lim, iwmo_findings *f)
+static void refuse_unread(const reading *rd, const char *buf, size_t len, const iwmo_limits *lim,
+                          iwmo_findings *f)
 {
     iwmo_findings_free(f);              /* what the schema said of a broken file is beside the point */
     iwmo_findings_init(f, lim->max_findings);
-    if (enc[0])
-        iwmo_findings_add(f, 1, "encoding-not-utf8", "OP192",
-                          "declared encoding '%s'; messages must be UTF-8", enc);
-    else if (c->refused)
-        iwmo_findings_add(f, c->refused_line, "too-deep", "", "elements nested deeper than the limit of %d",
+    if (rd->too_deep)
+        iwmo_findings_add(f, rd->too_deep, "too-deep", "", "elements nested deeper than the limit of %d",
                           lim->max_depth);
+    else if (rd->well_formed && rd->encoding[0])
+        iwmo_findings_add(f, 1, "encoding-not-utf8", "OP192",
+                          "declared encoding '%s'; messages must be UTF-8", rd->encoding);
     else
         explain_malformed(buf, len, lim, f);
     if (!f->count)
         iwmo_findings_add(f, 0, "malformed-xml", "", "not well-formed XML");
 }
 
-/*
- * With the schema plugged in, libxml2 2.9's reader drops the parser's own
- * errors; read a broken file once more without it to say what is wrong.
- */
+/* Read a broken file once more with the reader, whose errors say what is wrong. */
 static void explain_malformed(const char *buf, size_t len, const iwmo_limits *lim, iwmo_findings *f)
 {
     struct cutter c;
@@ -206,146 +344,136 @@ static void explain_malformed(const char *buf, size_t len, const iwmo_limits *li
     cutter_close(&c);
 }
 
-int iwmo_check_message_streamed(iwmo_schemaset *s, const iwmo_limits *lim,
-                                const char *buf, size_t len, iwmo_result *r)
+/* The rules, piece by piece, while the schema check reads the same pieces. */
+struct rules_pass {
+    iwmo_rule_env env;
+    iwmo_result *r;
+    iwmo_findings found;            /* the rules' findings; kept only for a schema-valid message */
+    iwmo_msgwide *mw;
+    iwmo_decl_index *names;
+};
+
+static void settle_findings(iwmo_findings *f, size_t from);
+
+static int rules_of_piece(xmlDocPtr piece, void *ctx)
+{
+    struct rules_pass *rp = ctx;
+    if (rp->r->findings.count)
+        return 0;                       /* a schema violation: the rules will not count */
+    size_t from = rp->found.count;
+    iwmo_rules_check(&rp->env, piece, rp->r->ident.msgtype, &rp->found);
+    int rc = iwmo_msgwide_feed(rp->mw, piece) < 0 || iwmo_decl_index_feed(rp->names, piece) < 0 ? -1 : 0;
+    settle_findings(&rp->found, from);
+    return rc;
+}
+
+static int rules_open(struct rules_pass *rp, const iwmo_rule_env *env, iwmo_result *r)
+{
+    memset(rp, 0, sizeof(*rp));
+    rp->env = *env;
+    rp->env.pieces = 1;
+    rp->r = r;
+    iwmo_findings_init(&rp->found, 0);
+    rp->mw = iwmo_msgwide_new(r->ident.msgtype);
+    rp->names = calloc(1, sizeof(*rp->names));
+    return rp->mw && rp->names ? 0 : -1;
+}
+
+/* Move what the rules found into r (after the message-wide rules); the names when clean. */
+static void rules_close(struct rules_pass *rp, int complete)
+{
+    iwmo_result *r = rp->r;
+    if (complete)
+        iwmo_msgwide_finish(rp->mw, &rp->env, &rp->found);
+    else
+        iwmo_findings_add(&r->findings, 0, "internal-error", "", "the declaratie could not be read "
+                          "piece by piece for its rules");
+    for (size_t i = 0; complete && i < rp->found.count; i++) {
+        iwmo_findings_add(&r->findings, rp->found.items[i].line, rp->found.items[i].code,
+                          rp->found.items[i].rule, "%s", rp->found.items[i].message);
+        r->findings.items[r->findings.count - 1].level = rp->found.items[i].level;
+    }
+    if (complete && r->findings.count == 0) {
+        r->pieces_index = rp->names;
+        rp->names = NULL;
+    }
+    iwmo_findings_free(&rp->found);
+    iwmo_msgwide_free(rp->mw);
+    iwmo_decl_index_free(rp->names);
+    r->pieces_ruled = 1;
+}
+
+/* Root and Header alone, read first: the schema must be known before reading. */
+static int peek_skeleton(const char *buf, size_t len, const iwmo_limits *lim, iwmo_result *r)
+{
+    struct cutter c;
+    int rc = cutter_open(&c, buf, len, lim, NULL);
+    if (rc == 0)
+        rc = read_to_client(&c, 1);
+    if (rc == 1 && xmlDocGetRootElement(c.skel) && iwmo_identify_doc(c.skel, &r->ident, &r->findings) == 0 &&
+        r->ident.type == 323) {
+        r->doc = c.skel;                /* the skeleton stands for the message */
+        c.skel = NULL;
+    }
+    cutter_close(&c);
+    return r->doc ? 0 : -1;
+}
+
+int iwmo_check_streamed(iwmo_schemaset *s, const iwmo_limits *lim, const iwmo_rule_env *env,
+                        const char *buf, size_t len, iwmo_result *r)
 {
     memset(r, 0, sizeof(*r));
     iwmo_findings_init(&r->findings, lim->max_findings);
     if (iwmo_precheck_bytes(buf, len, lim, &r->findings) < 0)
         return 0;
-    /* First the root and the Header alone: the schema must be known before reading. */
-    struct cutter c;
-    int rc = cutter_open(&c, buf, len, lim, NULL);
-    if (rc == 0)
-        rc = read_to_client(&c, 1);
-    if (rc < 1 || identify_skeleton(&c, r) < 0) {
-        cutter_close(&c);
+    if (peek_skeleton(buf, len, lim, r) < 0) {
         iwmo_findings_free(&r->findings);
-        memset(&r->ident, 0, sizeof(r->ident));
+        memset(r, 0, sizeof(*r));
         return -1;                      /* not a 323 after all, or broken early: parse it whole */
     }
-    r->doc = c.skel;                    /* the skeleton stands for the message */
-    c.skel = NULL;
-    cutter_close(&c);
     r->well_formed = 1;
     r->identified = 1;
+    r->pieces_clients = lim->stream_clients ? lim->stream_clients : 256;
     xmlSchemaValidCtxtPtr v = iwmo_schemaset_vctxt(s, r->ident.msgtype);
     if (!v) {
         iwmo_findings_add(&r->findings, 0, "schema-unavailable", "", "cannot load or compile the "
                           "schema of %s", r->ident.msgtype->name);
         return 0;
     }
-    if (cutter_open(&c, buf, len, lim, &r->findings) < 0 ||
-        xmlTextReaderSchemaValidateCtxt(c.rd, v, 0) != 0) {
-        cutter_close(&c);
-        iwmo_findings_add(&r->findings, 0, "internal-error", "", "cannot set up the streaming reader");
-        return 0;
-    }
-    rc = read_to_client(&c, 0);
-    char enc[64] = "";
-    int parsed = rc == 0 && !c.refused && c.errors == 0;
-    if (parsed)
-        other_encoding(&c, enc, sizeof(enc));
-    int wf = parsed && !enc[0];
-    int valid = wf && xmlTextReaderIsValid(c.rd) == 1;
-    xmlFreeTextReader(c.rd);
-    c.rd = NULL;
-    xmlSchemaSetValidStructuredErrors(v, NULL, NULL);
-    if (!wf)
-        refuse_unread(&c, enc, buf, len, lim, &r->findings);
-    cutter_close(&c);
+    struct rules_pass rp;
+    int ruled = env && rules_open(&rp, env, r) == 0;
+    reading rd = read_pieces(buf, len, lim->max_depth, r->pieces_clients, ruled ? rules_of_piece : NULL,
+                             ruled ? &rp : NULL, v, &r->findings);
+    int wf = rd.well_formed && !rd.encoding[0];
+    int valid = wf && r->findings.count == 0 && xmlSchemaIsValid(v) == 1;
     if (!wf) {
+        refuse_unread(&rd, buf, len, lim, &r->findings);
         r->well_formed = 0;
         r->identified = 0;
         xmlFreeDoc(r->doc);
         r->doc = NULL;
-        return 0;
+    } else {
+        r->pieces_buf = buf;
+        r->pieces_len = len;
+        if (!valid && !r->findings.count)
+            iwmo_findings_add(&r->findings, 0, "0001", "XSD", "the message does not match its schema");
+        r->schema_valid = valid;
     }
-    r->pieces_buf = buf;
-    r->pieces_len = len;
-    r->pieces_clients = lim->stream_clients ? lim->stream_clients : 256;
-    if (!valid && !r->findings.count)
-        iwmo_findings_add(&r->findings, 0, "0001", "XSD", "the message does not match its schema");
-    r->schema_valid = valid;
+    if (env && (!ruled || valid))       /* the rules count for a schema-valid message only */
+        rules_close(&rp, ruled && rd.rc == 0);
+    else if (ruled) {
+        iwmo_findings_free(&rp.found);
+        iwmo_msgwide_free(rp.mw);
+        iwmo_decl_index_free(rp.names);
+    }
     r->valid = valid && r->findings.count == 0;
     return 0;
 }
 
-/* ---- reading the pieces ------------------------------------------------------ */
-
-/*
- * The pieces come from a plain SAX2 tree builder (the bytes passed their
- * schema already): whenever the Clienten element has clients_per_piece
- * complete Clients, the document as built so far is the piece; after fn the
- * Clients are freed and building goes on. No node is copied.
- */
-struct piece_parse {
-    size_t per_piece, in_piece;
-    iwmo_piece_fn fn;
-    void *ctx;
-    int rc;
-};
-
-static int flush_piece(xmlParserCtxtPtr ctxt, struct piece_parse *pp, xmlNodePtr clienten)
+int iwmo_check_message_streamed(iwmo_schemaset *s, const iwmo_limits *lim,
+                                const char *buf, size_t len, iwmo_result *r)
 {
-    if (pp->in_piece && pp->rc == 0)
-        pp->rc = pp->fn(ctxt->myDoc, pp->ctx);
-    while (clienten && clienten->children) {
-        xmlNodePtr n = clienten->children;
-        xmlUnlinkNode(n);
-        xmlFreeNode(n);
-    }
-    pp->in_piece = 0;
-    return pp->rc;
-}
-
-static void piece_end_element(void *ctx, const xmlChar *localname, const xmlChar *prefix,
-                              const xmlChar *uri)
-{
-    xmlParserCtxtPtr ctxt = ctx;
-    struct piece_parse *pp = ctxt->_private;
-    xmlSAX2EndElementNs(ctx, localname, prefix, uri);
-    if (!xmlStrEqual(localname, BAD_CAST "Client") || !xu_is(ctxt->node, "Clienten"))
-        return;
-    if (++pp->in_piece >= pp->per_piece && flush_piece(ctxt, pp, ctxt->node) != 0)
-        xmlStopParser(ctxt);
-}
-
-static void ignore_error(void *ctx, xmlErrorPtr err)
-{
-    (void)ctx; (void)err;
-}
-
-#define PIECE_CHUNK 65536
-
-int iwmo_pieces_each(const iwmo_result *r, size_t clients_per_piece, iwmo_piece_fn fn, void *ctx)
-{
-    if (!r->pieces_buf)
-        return -1;
-    xmlParserCtxtPtr ctxt = xmlCreatePushParserCtxt(NULL, NULL, NULL, 0, NULL);
-    if (!ctxt)
-        return -1;
-    struct piece_parse pp = {clients_per_piece ? clients_per_piece : 1, 0, fn, ctx, 0};
-    xmlCtxtUseOptions(ctxt, READER_OPTIONS);
-    ctxt->_private = &pp;
-    ctxt->sax->endElementNs = piece_end_element;
-    ctxt->sax->serror = ignore_error;
-    ctxt->replaceEntities = 0;
-    ctxt->loadsubset = 0;
-    for (size_t off = 0; off < r->pieces_len && !ctxt->disableSAX && pp.rc == 0;) {
-        size_t n = r->pieces_len - off > PIECE_CHUNK ? PIECE_CHUNK : r->pieces_len - off;
-        if (xmlParseChunk(ctxt, r->pieces_buf + off, (int)n, off + n == r->pieces_len) != 0)
-            break;
-        off += n;
-    }
-    int ok = ctxt->wellFormed && ctxt->myDoc;
-    if (ok && pp.rc == 0)               /* the last, shorter piece */
-        flush_piece(ctxt, &pp, xu_path(xmlDocGetRootElement(ctxt->myDoc), "Declaratie/Clienten"));
-    if (ctxt->myDoc)
-        xmlFreeDoc(ctxt->myDoc);
-    ctxt->myDoc = NULL;
-    xmlFreeParserCtxt(ctxt);
-    return pp.rc ? pp.rc : ok ? 0 : -1;
+    return iwmo_check_streamed(s, lim, NULL, buf, len, r);
 }
 
 /* ---- the rules, piece by piece ------------------------------------------------- */
@@ -378,36 +506,16 @@ static void settle_findings(iwmo_findings *f, size_t from)
     f->count = o;
 }
 
-struct rules_pass {
-    iwmo_rule_env env;
-    iwmo_result *r;
-    iwmo_msgwide *mw;
-    iwmo_decl_index *names;
-};
-
-static int rules_of_piece(xmlDocPtr piece, void *ctx)
-{
-    struct rules_pass *rp = ctx;
-    size_t from = rp->r->findings.count;
-    iwmo_rules_check(&rp->env, piece, rp->r->ident.msgtype, &rp->r->findings);
-    int rc = iwmo_msgwide_feed(rp->mw, piece) < 0 || iwmo_decl_index_feed(rp->names, piece) < 0 ? -1 : 0;
-    settle_findings(&rp->r->findings, from);
-    return rc;
-}
-
+/* The rules of a streamed result checked without them (iwmo_check_message_streamed). */
 void iwmo_check_rules_pieced(const iwmo_rule_env *env, iwmo_result *r)
 {
-    struct rules_pass rp = {*env, r, iwmo_msgwide_new(r->ident.msgtype), calloc(1, sizeof(iwmo_decl_index))};
-    rp.env.pieces = 1;
-    if (rp.mw && rp.names && iwmo_pieces_each(r, r->pieces_clients, rules_of_piece, &rp) == 0)
-        iwmo_msgwide_finish(rp.mw, env, &r->findings);
-    else
-        iwmo_findings_add(&r->findings, 0, "internal-error", "", "the declaratie could not be read "
-                          "again piece by piece for its rules");
-    iwmo_msgwide_free(rp.mw);
-    if (r->findings.count == 0) {
-        r->pieces_index = rp.names;
-        rp.names = NULL;
+    if (r->pieces_ruled)
+        return;
+    struct rules_pass rp;
+    if (rules_open(&rp, env, r) < 0) {
+        rules_close(&rp, 0);
+        return;
     }
-    iwmo_decl_index_free(rp.names);
+    int rc = iwmo_pieces_each(r, r->pieces_clients, rules_of_piece, &rp);
+    rules_close(&rp, rc == 0);
 }

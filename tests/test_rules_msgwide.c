@@ -531,17 +531,27 @@ static void check_all(const char *buf, size_t len, int stream, iwmo_result *r)
     assert_non_null(set);
     if (!stream)
         iwmo_check_message(set, &lim, buf, len, r);
-    else
+    else if (stream == 1)               /* schema first, the rules in a second reading */
         assert_int_equal(iwmo_check_message_streamed(set, &lim, buf, len, r), 0);
+    else                                /* schema and rules in one reading */
+        assert_int_equal(iwmo_check_streamed(set, &lim, &env, buf, len, r), 0);
     iwmo_check_rules(&env, r);
 }
 
-/* Parsed whole and streamed: the same verdict and the same findings. */
+static void stream_one_way(const char *buf, size_t len, int way, const char *what);
+
+/* Parsed whole and streamed (both ways): the same verdict and the same findings. */
 static void stream_both(const char *buf, size_t len, const char *what)
+{
+    for (int way = 1; way <= 2; way++)
+        stream_one_way(buf, len, way, what);
+}
+
+static void stream_one_way(const char *buf, size_t len, int way, const char *what)
 {
     iwmo_result whole, streamed;
     check_all(buf, len, 0, &whole);
-    check_all(buf, len, 1, &streamed);
+    check_all(buf, len, way, &streamed);
     if (streamed.well_formed)
         assert_non_null(streamed.pieces_buf);
     assert_int_equal(whole.well_formed, streamed.well_formed);
@@ -583,11 +593,27 @@ static void test_streamed_broken_files(void **state)
     memcpy(bad, "99999003X", 9);
     stream_both(buf, len, "schema-invalid BSN");
     iwmo_result r;
-    check_all(buf, len, 1, &r);
+    check_all(buf, len, 2, &r);
     assert_false(r.schema_valid);
     for (size_t i = 0; i < r.findings.count; i++)
         assert_null(strstr(r.findings.items[i].message, "99999003X"));   /* the value is withheld */
     iwmo_result_free(&r);
+    free(buf);
+
+    buf = build_323(&m);                        /* nested past the depth limit inside a Client */
+    char *bsn = strstr(buf, "999990032");
+    assert_non_null(bsn);
+    size_t deep_len = strlen(buf) + 70 * 8;
+    char *deep = malloc(deep_len);
+    assert_non_null(deep);
+    size_t o = (size_t)snprintf(deep, deep_len, "%.*s", (int)(bsn - buf), buf);
+    for (int i = 0; i < 70; i++)
+        o += (size_t)snprintf(deep + o, deep_len - o, "<x>");
+    for (int i = 0; i < 70; i++)
+        o += (size_t)snprintf(deep + o, deep_len - o, "</x>");
+    snprintf(deep + o, deep_len - o, "%s", bsn);
+    stream_both(deep, strlen(deep), "too deep");
+    free(deep);
     free(buf);
 
     buf = build_323(&m);                        /* declared in another encoding: refused as a whole */
@@ -597,7 +623,7 @@ static void test_streamed_broken_files(void **state)
     char *latin = malloc(n);
     assert_non_null(latin);
     snprintf(latin, n, "%.*sISO-8859-1%s", (int)(enc - buf), buf, enc + 5);
-    check_all(latin, strlen(latin), 1, &r);
+    check_all(latin, strlen(latin), 2, &r);
     assert_false(r.well_formed);
     assert_int_equal(r.findings.count, 1);
     assert_string_equal(r.findings.items[0].rule, "OP192");
