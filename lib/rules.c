@@ -98,6 +98,117 @@ const iwmo_rule_info *iwmo_rule_at(size_t i)
     return NULL;
 }
 
+/* ---- the elements of the document by name ---------------------------------- */
+
+struct elem_index {
+    const xmlChar **names;      /* open addressing on the name's text */
+    rule_nodes *lists;
+    size_t cap, used;
+    rule_nodes none;
+};
+
+static size_t name_hash(const xmlChar *s)
+{
+    size_t h = 5381;
+    for (; *s; s++)
+        h = h * 33 + *s;
+    return h;
+}
+
+static size_t name_slot(const struct elem_index *x, const xmlChar *name)
+{
+    size_t i = name_hash(name) & (x->cap - 1);
+    while (x->names[i] && !xmlStrEqual(x->names[i], name))
+        i = (i + 1) & (x->cap - 1);
+    return i;
+}
+
+static int index_grow(struct elem_index *x)
+{
+    struct elem_index bigger = {calloc(x->cap * 2, sizeof(*x->names)),
+                                calloc(x->cap * 2, sizeof(*x->lists)), x->cap * 2, x->used, {0}};
+    if (!bigger.names || !bigger.lists) {
+        free(bigger.names);
+        free(bigger.lists);
+        return -1;
+    }
+    for (size_t i = 0; i < x->cap; i++)
+        if (x->names[i]) {
+            size_t k = name_slot(&bigger, x->names[i]);
+            bigger.names[k] = x->names[i];
+            bigger.lists[k] = x->lists[i];
+        }
+    free(x->names);
+    free(x->lists);
+    *x = bigger;
+    return 0;
+}
+
+static int index_add(struct elem_index *x, xmlNodePtr n)
+{
+    if ((x->used + 1) * 2 > x->cap && index_grow(x) < 0)
+        return -1;
+    size_t k = name_slot(x, n->name);
+    rule_nodes *l = &x->lists[k];
+    if (!x->names[k]) {
+        x->names[k] = n->name;
+        x->used++;
+    }
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        xmlNodePtr *v = realloc(l->v, cap * sizeof(*v));
+        if (!v)
+            return -1;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = n;
+    return 0;
+}
+
+static void index_free(struct elem_index *x)
+{
+    if (!x)
+        return;
+    for (size_t i = 0; i < x->cap; i++)
+        free(x->lists[i].v);
+    free(x->names);
+    free(x->lists);
+    free(x);
+}
+
+static struct elem_index *index_build(xmlNodePtr root)
+{
+    struct elem_index *x = calloc(1, sizeof(*x));
+    if (!x || !(x->names = calloc(64, sizeof(*x->names))) || !(x->lists = calloc(64, sizeof(*x->lists)))) {
+        if (x) {
+            free(x->names);
+            free(x);
+        }
+        return NULL;
+    }
+    x->cap = 64;
+    for (xmlNodePtr n = root ? xu_preorder_next(root, root) : NULL; n; n = xu_preorder_next(root, n))
+        if (index_add(x, n) < 0) {
+            index_free(x);
+            return NULL;
+        }
+    return x;
+}
+
+/* The index is a cache: building it on first use does not change what the rules see. */
+const rule_nodes *rule_all(const rule_ctx *c, const char *local)
+{
+    static xmlNodePtr no_nodes[1];
+    static const rule_nodes none = {no_nodes, 0, 0};
+    if (!c->ix)
+        ((rule_ctx *)c)->ix = index_build(c->root);
+    if (!c->ix)
+        return &none;                   /* out of memory: the rules see no elements */
+    size_t k = name_slot(c->ix, BAD_CAST local);
+    return c->ix->names[k] ? &c->ix->lists[k] : &none;
+}
+
 int iwmo_rules_check(const iwmo_rule_env *env, xmlDocPtr doc, const iwmo_msgtype *t,
                      iwmo_findings *f)
 {
@@ -112,5 +223,6 @@ int iwmo_rules_check(const iwmo_rule_env *env, xmlDocPtr doc, const iwmo_msgtype
                 r->check(&c, r);
         }
     }
+    index_free(c.ix);
     return c.added;
 }

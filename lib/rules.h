@@ -19,7 +19,23 @@ typedef struct rule_ctx {
     iwmo_date dagtekening;      /* Header/BerichtIdentificatie/Dagtekening */
     iwmo_findings *f;
     int added;
+    struct elem_index *ix;      /* every element under root by name, built on first use (rules.c) */
 } rule_ctx;
+
+/* The elements named local under c->root (root itself excluded), in document order. */
+typedef struct {
+    xmlNodePtr *v;
+    size_t n, cap;
+} rule_nodes;
+const rule_nodes *rule_all(const rule_ctx *c, const char *local);    /* v is never NULL */
+
+/*
+ * for every element named local under c->root, in document order: one walk of
+ * the document serves every rule (a rule used to walk it once per name).
+ */
+#define FOR_ALL(c, var, local) \
+    for (xmlNodePtr var = NULL, *var##_p = rule_all(c, local)->v, \
+         *var##_end = var##_p + rule_all(c, local)->n; var##_p < var##_end && (var = *var##_p); var##_p++)
 
 typedef struct rule {
     iwmo_rule_info info;

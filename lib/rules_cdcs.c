@@ -50,9 +50,7 @@ static xmlNodePtr deepest(xmlNodePtr n, const char *path)
 }
 
 /* Loop var over every element named local below the root, in document order. */
-#define EACH(c, var, local) \
-    for (xmlNodePtr var = xu_first_desc((c)->root, local); var; \
-         var = xu_next_desc((c)->root, var, local))
+#define EACH(c, var, local) FOR_ALL(c, var, local)
 
 /* ---- CS002: BSN elfproef ------------------------------------------------ */
 

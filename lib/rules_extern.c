@@ -89,8 +89,7 @@ static void check_amount(rule_ctx *c, const rule *r, xmlNodePtr p)
 
 static void check_tr346(rule_ctx *c, const rule *r)
 {
-    for (xmlNodePtr p = xu_first_desc(c->root, "Prestatie"); p;
-         p = xu_next_desc(c->root, p, "Prestatie"))
+    FOR_ALL(c, p, "Prestatie")
         check_amount(c, r, p);
 }
 
@@ -99,7 +98,7 @@ static void check_tr346(rule_ctx *c, const rule *r)
 /* Any element called name in the message whose date has code in the CBS list. */
 static int valid_on_some(const rule_ctx *c, const char *code, const char *name)
 {
-    for (xmlNodePtr e = xu_first_desc(c->root, name); e; e = xu_next_desc(c->root, e, name)) {
+    FOR_ALL(c, e, name) {
         iwmo_date d = xu_date(e, NULL);
         if (d != IWMO_NO_DATE && refdata_gemeente_valid(c->env->ref, code, d))
             return 1;
@@ -178,12 +177,10 @@ static void check_tr381(rule_ctx *c, const rule *r)
     if (!refdata_productcode_count_for(c->env->ref, c->type->standard))
         return;
     xu_text(gemeente_elem(c), NULL, gem, sizeof(gem));
-    for (xmlNodePtr p = xu_first_desc(c->root, "Product"); p;
-         p = xu_next_desc(c->root, p, "Product"))
+    FOR_ALL(c, p, "Product")
         check_product(c, r, gem, xu_child(p, "Categorie"), xu_child(p, "Code"),
                       toewijzing_start(p));
-    for (xmlNodePtr p = xu_first_desc(c->root, "Prestatie"); p;
-         p = xu_next_desc(c->root, p, "Prestatie"))
+    FOR_ALL(c, p, "Prestatie")
         check_product(c, r, gem, xu_child(p, "ProductCategorie"), xu_child(p, "ProductCode"),
                       IWMO_NO_DATE);
 }

@@ -160,8 +160,7 @@ static void check_tr002(rule_ctx *c, const rule *r)
     iwmo_date limit = iwmo_date_add_years(c->dagtekening, -120);
     iwmo_date unknown = iwmo_date_make(1900, 1, 1);
     /* Every Geboortedatum in the message: the client's and (301) a relation's. */
-    for (xmlNodePtr g = xu_first_desc(c->root, "Geboortedatum"); g;
-         g = xu_next_desc(c->root, g, "Geboortedatum")) {
+    FOR_ALL(c, g, "Geboortedatum") {
         char use[8];
         xmlNodePtr datum = xu_child(g, "Datum");
         iwmo_date d = xu_date(datum, NULL);
@@ -179,8 +178,7 @@ static void check_tr002(rule_ctx *c, const rule *r)
 /* TR006: every Contact carries a Telefoon, or an Adres with both Huis and Postcode. */
 static void check_tr006(rule_ctx *c, const rule *r)
 {
-    for (xmlNodePtr k = xu_first_desc(c->root, "Contact"); k;
-         k = xu_next_desc(c->root, k, "Contact")) {
+    FOR_ALL(c, k, "Contact") {
         int phone = xu_has(k, "Telefoon");
         int address = xu_has(k, "Adres/Huis") && xu_has(k, "Adres/Postcode");
         if (!phone && !address)
@@ -193,8 +191,7 @@ static void check_tr006(rule_ctx *c, const rule *r)
 /* TR018: a StopProduct's Einddatum is on or after its Begindatum. */
 static void check_tr018(rule_ctx *c, const rule *r)
 {
-    for (xmlNodePtr p = xu_first_desc(c->root, "StopProduct"); p;
-         p = xu_next_desc(c->root, p, "StopProduct")) {
+    FOR_ALL(c, p, "StopProduct") {
         iwmo_date b = xu_date(p, "Begindatum");
         xmlNodePtr e = xu_child(p, "Einddatum");
         iwmo_date d = xu_date(e, NULL);
@@ -213,8 +210,7 @@ static void check_tr018(rule_ctx *c, const rule *r)
 static void check_tr061(rule_ctx *c, const rule *r)
 {
     /* Only the client's own addresses (Contactgegevens), not a relation's Contact. */
-    for (xmlNodePtr cl = xu_first_desc(c->root, "Client"); cl;
-         cl = xu_next_desc(c->root, cl, "Client")) {
+    FOR_ALL(c, cl, "Client") {
         xmlNodePtr list = xu_child(cl, "Contactgegevens");
         int found = 0;
         for (xmlNodePtr k = xu_child(list, "Contact"); k && !found; k = xu_next(k, "Contact")) {
@@ -336,7 +332,7 @@ static void report_duplicates(rule_ctx *c, const rule *r, size_t i)
 {
     key_list l = {0};
     const char *cls = tr101_class(msgno(c), i);
-    for (xmlNodePtr e = xu_first_desc(c->root, cls); e; e = xu_next_desc(c->root, e, cls)) {
+    FOR_ALL(c, e, cls) {
         char key[RULE_KEY_MAX];
         if (tr101_key(msgno(c), i, e, key, sizeof(key)) < 0)
             continue;
@@ -402,7 +398,7 @@ static void check_tr134(rule_ctx *c, const rule *r)
         const date_spec *s = &past_dates[i];
         if (s->msg != msgno(c))
             continue;
-        for (xmlNodePtr n = xu_first_desc(c->root, s->cls); n; n = xu_next_desc(c->root, n, s->cls)) {
+        FOR_ALL(c, n, s->cls) {
             xmlNodePtr e = date_after(n, s->path, c->dagtekening);
             if (!e)
                 continue;
@@ -428,8 +424,7 @@ static void check_tr137(rule_ctx *c, const rule *r)
 {
     static const char *const periods[] = {"ProductPeriode", "DeclaratiePeriode"};
     for (size_t i = 0; i < 2; i++) {
-        for (xmlNodePtr p = xu_first_desc(c->root, periods[i]); p;
-             p = xu_next_desc(c->root, p, periods[i])) {
+        FOR_ALL(c, p, periods[i]) {
             xmlNodePtr e = xu_child(p, "Einddatum");
             iwmo_date b = xu_date(p, "Begindatum"), d = xu_date(e, NULL);
             char bs[16], ds[16], dt[16];
@@ -497,7 +492,7 @@ static size_t collect_products(rule_ctx *c, const char *cls, const char *from, c
 {
     size_t n = 0, cap = 0;
     product_period *v = NULL;
-    for (xmlNodePtr p = xu_first_desc(c->root, cls); p; p = xu_next_desc(c->root, p, cls)) {
+    FOR_ALL(c, p, cls) {
         if ((skip_withdrawn && is_withdrawn(p)) || xu_date(p, from) == IWMO_NO_DATE)
             continue;
         if (n == cap) {
@@ -589,8 +584,7 @@ static void check_tr316(rule_ctx *c, const rule *r)
 {
     key_list refs = {0};
     kl_texts(&refs, c->root, "ReferentieNummer");
-    for (xmlNodePtr a = xu_first_desc(c->root, "VorigReferentieNummer"); a;
-         a = xu_next_desc(c->root, a, "VorigReferentieNummer")) {
+    FOR_ALL(c, a, "VorigReferentieNummer") {
         char v[128];
         const key_entry *hit = kl_find(&refs, xu_text(a, NULL, v, sizeof(v)));
         if (hit)
@@ -606,8 +600,7 @@ static void check_tr335(rule_ctx *c, const rule *r)
     if (dd == IWMO_NO_DATE)
         return;
     iwmo_date limit = iwmo_date_add_years(dd, -5);
-    for (xmlNodePtr p = xu_first_desc(c->root, "ProductPeriode"); p;
-         p = xu_next_desc(c->root, p, "ProductPeriode")) {
+    FOR_ALL(c, p, "ProductPeriode") {
         xmlNodePtr e = xu_child(p, "Einddatum");
         iwmo_date d = xu_date(e, NULL);
         if (d == IWMO_NO_DATE || d >= limit)
@@ -685,7 +678,7 @@ static void check_tr342(rule_ctx *c, const rule *r)
 /* TR352: a change request names at least one OngewijzigdProduct or TeWijzigenProduct. */
 static void check_tr352(rule_ctx *c, const rule *r)
 {
-    for (xmlNodePtr v = xu_first_desc(c->root, "Verzoek"); v; v = xu_next_desc(c->root, v, "Verzoek"))
+    FOR_ALL(c, v, "Verzoek")
         if (!xu_first_desc(v, "OngewijzigdProduct") && !xu_first_desc(v, "TeWijzigenProduct"))
             rule_fail(c, r, v, "Verzoek has neither an OngewijzigdProduct nor a TeWijzigenProduct");
 }
@@ -693,7 +686,7 @@ static void check_tr352(rule_ctx *c, const rule *r)
 /* TR353: a change request changes something: at least one TeWijzigenProduct or NieuwProduct. */
 static void check_tr353(rule_ctx *c, const rule *r)
 {
-    for (xmlNodePtr v = xu_first_desc(c->root, "Verzoek"); v; v = xu_next_desc(c->root, v, "Verzoek"))
+    FOR_ALL(c, v, "Verzoek")
         if (!xu_first_desc(v, "TeWijzigenProduct") && !xu_first_desc(v, "NieuwProduct"))
             rule_fail(c, r, v, "Verzoek has neither a TeWijzigenProduct nor a NieuwProduct");
 }
@@ -756,8 +749,7 @@ static void check_tr380(rule_ctx *c, const rule *r)
      */
     if (c->dagtekening == IWMO_NO_DATE)
         return;
-    for (xmlNodePtr p = xu_first_desc(c->root, "NieuwProduct"); p;
-         p = xu_next_desc(c->root, p, "NieuwProduct")) {
+    FOR_ALL(c, p, "NieuwProduct") {
         xmlNodePtr e = xu_child(p, "GewensteIngangsdatum");
         iwmo_date d = xu_date(e, NULL);
         if (d == IWMO_NO_DATE || d > c->dagtekening)
@@ -774,8 +766,7 @@ static void check_tr383(rule_ctx *c, const rule *r)
 {
     key_list l = {0};
     char v[128];
-    for (xmlNodePtr a = xu_first_desc(c->root, "AangevraagdProduct"); a;
-         a = xu_next_desc(c->root, a, "AangevraagdProduct")) {
+    FOR_ALL(c, a, "AangevraagdProduct") {
         xmlNodePtr ra = xu_child(a, "ReferentieAanbieder");
         if (ra && kl_add(&l, xu_text(ra, NULL, v, sizeof(v)), ra) < 0)
             break;
@@ -832,7 +823,7 @@ void tr416_report(rule_ctx *c, const rule *r, xmlNodePtr at, long line, long fir
 static void check_tr416(rule_ctx *c, const rule *r)
 {
     key_list l = {0};
-    for (xmlNodePtr p = xu_first_desc(c->root, "Prestatie"); p; p = xu_next_desc(c->root, p, "Prestatie")) {
+    FOR_ALL(c, p, "Prestatie") {
         char key[RULE_KEY_MAX];
         if (tr416_key(p, key, sizeof(key)) < 0)
             continue;
