@@ -114,3 +114,9 @@ void fuzz_fail(const char *what, const uint8_t *data, size_t size)
     (void)data;
     abort();
 }
+
+iwmo_rule_env fuzz_rule_env(void)
+{
+    iwmo_rule_env env = {.today = iwmo_date_parse(FUZZ_TODAY), .ref = fuzz_refdata()};
+    return env;
+}

@@ -21,6 +21,8 @@ iwmo_schemaset *fuzz_schemaset(void);
 
 /* data/cbs-gemeenten.tsv and the example product code lists, loaded once. */
 iwmo_refdata *fuzz_refdata(void);
+/* The environment the rules harnesses use: today fixed at FUZZ_TODAY, the data/ lists. */
+iwmo_rule_env fuzz_rule_env(void);
 
 /* Stop the run with a message: libFuzzer saves the input that got here. */
 void fuzz_fail(const char *what, const uint8_t *data, size_t size) __attribute__((noreturn));

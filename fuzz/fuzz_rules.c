@@ -21,8 +21,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc; (void)argv;
     schemas = fuzz_schemaset();
-    env.today = iwmo_date_parse(FUZZ_TODAY);
-    env.ref = fuzz_refdata();
+    env = fuzz_rule_env();
     return 0;
 }
 
