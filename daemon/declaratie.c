@@ -704,7 +704,6 @@ static int run_checks(dctx *x)
 
 struct piece_pass {
     dctx *x;
-    names *nm;
     int pass;
 };
 
@@ -771,7 +770,7 @@ static int run_checks_pieced(dctx *x)
     iwmo_result *r = x->r;
     xmlNodePtr decl = x->decl;
     names nm = {0};
-    struct piece_pass pp = {x, &nm, 0};
+    struct piece_pass pp = {x, 0};
     int rc = 0;
     if (!r->pieces_index) {             /* the rules did not gather them: read the pieces once */
         r->pieces_index = calloc(1, sizeof(*r->pieces_index));

@@ -92,6 +92,22 @@ static int message_direction(db *d, const char *msg_id, char *out, size_t n)
  * The clients of the declaratie (created with their pseudonyms when new), in one
  * statement: BSN -> row id (as text) in ids.
  */
+/* Each row's column id_col (copied) into m under its column key_col; clears res (NULL: -1). */
+static int ids_into(actx *a, PGresult *res, int key_col, int id_col, smap *m)
+{
+    int rc = res ? 0 : -1;
+    for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
+        char *id = strdup(PQgetvalue(res, i, id_col));
+        if (!id || smap_put(m, PQgetvalue(res, i, key_col), id) < 0) {
+            free(id);
+            snprintf(a->d->err, sizeof(a->d->err), "out of memory");
+            rc = -1;
+        }
+    }
+    PQclear(res);
+    return rc;
+}
+
 /* One clients row per BSN of the literal (distinct): their ids into ids (BSN -> id text). */
 static int client_rows_for(actx *a, sbuf *bsns, sbuf *pseudos, smap *ids)
 {
@@ -107,17 +123,7 @@ static int client_rows_for(actx *a, sbuf *bsns, sbuf *pseudos, smap *ids)
         "SELECT u.bsn, u.pseudonym FROM unnest($1::text[], $2::text[]) WITH ORDINALITY "
         "AS u(bsn, pseudonym, ord) ORDER BY u.ord "
         "ON CONFLICT (bsn) DO UPDATE SET bsn = EXCLUDED.bsn RETURNING id, bsn", 2, p, NULL, 0);
-    int rc = res ? 0 : -1;
-    for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
-        char *id = strdup(PQgetvalue(res, i, 0));
-        if (!id || smap_put(ids, PQgetvalue(res, i, 1), id) < 0) {
-            free(id);
-            snprintf(a->d->err, sizeof(a->d->err), "out of memory");
-            rc = -1;
-        }
-    }
-    PQclear(res);
-    return rc;
+    return ids_into(a, res, 1, 0, ids);
 }
 
 static void add_client(actx *a, sbuf *bsns, sbuf *pseudos, const char *bsn)
@@ -213,17 +219,7 @@ static int toewijzing_ids_for(actx *a, sbuf *nrs, smap *toew)
     PGresult *res = db_exec(a->d, "SELECT toewijzing_nummer, id FROM toewijzingen WHERE standard = $1 "
                                   "AND gemeente = $2 AND aanbieder = $3 "
                                   "AND toewijzing_nummer = ANY($4::text[])", 4, p, NULL, 0);
-    int rc = res ? 0 : -1;
-    for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
-        char *id = strdup(PQgetvalue(res, i, 1));
-        if (!id || smap_put(toew, PQgetvalue(res, i, 0), id) < 0) {
-            free(id);
-            snprintf(a->d->err, sizeof(a->d->err), "out of memory");
-            rc = -1;
-        }
-    }
-    PQclear(res);
-    return rc;
+    return ids_into(a, res, 0, 1, toew);
 }
 
 /*

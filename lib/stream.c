@@ -67,10 +67,6 @@ static void on_reader_error(void *ctx, xmlErrorPtr err)
     struct cutter *c = ctx;
     if (!c->f || err->level == XML_ERR_WARNING)
         return;
-    if (err->domain == XML_FROM_SCHEMASV) {
-        iwmo_schema_error_finding(c->f, err, 0);
-        return;
-    }
     if (++c->errors > 5)
         return;
     char msg[512];
@@ -379,6 +375,14 @@ static int rules_open(struct rules_pass *rp, const iwmo_rule_env *env, iwmo_resu
     return rp->mw && rp->names ? 0 : -1;
 }
 
+/* Free what the rules pass holds (the names are NULL once r has them). */
+static void rules_drop(struct rules_pass *rp)
+{
+    iwmo_findings_free(&rp->found);
+    iwmo_msgwide_free(rp->mw);
+    iwmo_decl_index_free(rp->names);
+}
+
 /* Move what the rules found into r (after the message-wide rules); the names when clean. */
 static void rules_close(struct rules_pass *rp, int complete)
 {
@@ -397,9 +401,7 @@ static void rules_close(struct rules_pass *rp, int complete)
         r->pieces_index = rp->names;
         rp->names = NULL;
     }
-    iwmo_findings_free(&rp->found);
-    iwmo_msgwide_free(rp->mw);
-    iwmo_decl_index_free(rp->names);
+    rules_drop(rp);
     r->pieces_ruled = 1;
 }
 
@@ -461,11 +463,8 @@ int iwmo_check_streamed(iwmo_schemaset *s, const iwmo_limits *lim, const iwmo_ru
     }
     if (env && (!ruled || valid))       /* the rules count for a schema-valid message only */
         rules_close(&rp, ruled && rd.rc == 0);
-    else if (ruled) {
-        iwmo_findings_free(&rp.found);
-        iwmo_msgwide_free(rp.mw);
-        iwmo_decl_index_free(rp.names);
-    }
+    else if (ruled)
+        rules_drop(&rp);
     r->valid = valid && r->findings.count == 0;
     return 0;
 }
